@@ -1,0 +1,3 @@
+fn main() {
+    glovebox_cli::run()
+}

@@ -1,0 +1,1 @@
+//! Fuel economy engine (full-to-full segments).

@@ -1,0 +1,89 @@
+//! Schema migrations: numbered .sql files in migrations/, embedded at build time, each
+//! applied in one IMMEDIATE transaction together with its PRAGMA user_version bump.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+pub const SUPPORTED_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+pub(super) fn refuse_newer(conn: &Connection) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > SUPPORTED_SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SUPPORTED_SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    apply(conn, MIGRATIONS)
+}
+
+fn apply(conn: &mut Connection, migrations: &[(i64, &str, &str)]) -> Result<()> {
+    for &(version, name, sql) in migrations {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read inside the transaction: another process may have migrated meanwhile.
+        let current = schema_version(&tx)?;
+        if current > migrations.len() as i64 {
+            return Err(Error::SchemaTooNew {
+                found: current,
+                supported: migrations.len() as i64,
+            });
+        }
+        if current >= version {
+            continue;
+        }
+        tracing::info!(version, name, "applying migration");
+        tx.execute_batch(sql)
+            .map_err(|source| Error::Migration { version, source })?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(|source| Error::Migration { version, source })?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_from_one() {
+        for (i, (v, name, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*v, i as i64 + 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version_intact() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let steps: &[(i64, &str, &str)] = &[
+            (1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"),
+            (
+                2,
+                "0002_b.sql",
+                "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);",
+            ),
+        ];
+        let err = apply(&mut conn, steps).unwrap_err();
+        assert!(matches!(err, Error::Migration { version: 2, .. }), "{err}");
+        assert_eq!(schema_version(&conn).unwrap(), 1);
+        let b_exists: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(b_exists, 0, "the failed migration's table was rolled back");
+    }
+}

@@ -1,0 +1,233 @@
+//! Hybrid logical clock.
+//!
+//! Every synced row carries the HLC of its last write. Comparing two HLCs orders writes
+//! across devices even when wall clocks disagree a little: the physical part follows the
+//! wall clock, the counter breaks ties within one millisecond, and the node id (the device
+//! id) breaks ties between devices. The text form sorts in the same order as the value,
+//! so SQL can compare HLC strings directly.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// Remote clocks further ahead of ours than this are refused: a device with a badly set
+/// clock would otherwise win every conflict for as long as its clock stays ahead.
+pub const MAX_CLOCK_DRIFT_MS: u64 = 5 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Hlc {
+    /// Milliseconds since the Unix epoch.
+    pub millis: u64,
+    pub counter: u32,
+    /// Device id: lower-case hex, at most 32 characters, no '-'.
+    pub node: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HlcError {
+    #[error("malformed hybrid logical clock {0:?}")]
+    Malformed(String),
+    #[error(
+        "the other device's clock is {drift_ms} ms ahead of this one (limit {limit_ms} ms); \
+         check the date and time settings"
+    )]
+    ClockDrift { drift_ms: u64, limit_ms: u64 },
+    #[error("hybrid logical clock counter overflow")]
+    CounterOverflow,
+}
+
+impl Hlc {
+    pub fn new(millis: u64, counter: u32, node: impl Into<String>) -> Self {
+        Hlc {
+            millis,
+            counter,
+            node: node.into(),
+        }
+    }
+
+    /// The smallest HLC for a node; useful as "never written".
+    pub fn zero(node: impl Into<String>) -> Self {
+        Hlc::new(0, 0, node)
+    }
+}
+
+impl Ord for Hlc {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.millis, self.counter, &self.node).cmp(&(other.millis, other.counter, &other.node))
+    }
+}
+
+impl PartialOrd for Hlc {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Hlc {
+    /// Fixed-width fields so that string order equals value order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:015}-{:08x}-{}", self.millis, self.counter, self.node)
+    }
+}
+
+impl FromStr for Hlc {
+    type Err = HlcError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || HlcError::Malformed(s.to_owned());
+        let mut parts = s.splitn(3, '-');
+        let millis = parts.next().ok_or_else(bad)?;
+        let counter = parts.next().ok_or_else(bad)?;
+        let node = parts.next().ok_or_else(bad)?;
+        if millis.len() != 15 || counter.len() != 8 || node.is_empty() || node.len() > 32 {
+            return Err(bad());
+        }
+        if !node
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        {
+            return Err(bad());
+        }
+        Ok(Hlc {
+            millis: millis.parse().map_err(|_| bad())?,
+            counter: u32::from_str_radix(counter, 16).map_err(|_| bad())?,
+            node: node.to_owned(),
+        })
+    }
+}
+
+impl TryFrom<String> for Hlc {
+    type Error = HlcError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Hlc> for String {
+    fn from(h: Hlc) -> String {
+        h.to_string()
+    }
+}
+
+/// The clock of one device. `tick` stamps a local write; `observe` folds in a remote HLC
+/// so that our next local write orders after everything we have seen.
+#[derive(Debug)]
+pub struct HlcClock {
+    node: String,
+    last: Mutex<(u64, u32)>,
+    wall: fn() -> u64,
+}
+
+fn system_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl HlcClock {
+    pub fn new(node: impl Into<String>) -> Self {
+        Self::with_wall_clock(node, system_millis)
+    }
+
+    pub fn with_wall_clock(node: impl Into<String>, wall: fn() -> u64) -> Self {
+        HlcClock {
+            node: node.into(),
+            last: Mutex::new((0, 0)),
+            wall,
+        }
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    pub fn tick(&self) -> Hlc {
+        let wall = (self.wall)();
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let (millis, counter) = if wall > last.0 {
+            (wall, 0)
+        } else {
+            (last.0, last.1.saturating_add(1))
+        };
+        *last = (millis, counter);
+        Hlc::new(millis, counter, self.node.clone())
+    }
+
+    /// Merge a remote timestamp; refuses one too far ahead of our wall clock.
+    pub fn observe(&self, remote: &Hlc) -> Result<(), HlcError> {
+        let wall = (self.wall)();
+        if remote.millis > wall + MAX_CLOCK_DRIFT_MS {
+            return Err(HlcError::ClockDrift {
+                drift_ms: remote.millis - wall,
+                limit_ms: MAX_CLOCK_DRIFT_MS,
+            });
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if (remote.millis, remote.counter) > *last {
+            *last = (remote.millis, remote.counter);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ticks_are_strictly_increasing_even_when_the_wall_clock_stands_still() {
+        let clock = HlcClock::with_wall_clock("ab", || 1_000);
+        let a = clock.tick();
+        let b = clock.tick();
+        assert!(b > a);
+        assert_eq!(b.counter, 1);
+    }
+
+    #[test]
+    fn observing_a_later_remote_moves_our_clock_past_it() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        let remote = Hlc::new(2_000, 7, "bb");
+        clock.observe(&remote).unwrap();
+        assert!(clock.tick() > remote);
+    }
+
+    #[test]
+    fn refuses_remote_clock_too_far_ahead() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        let remote = Hlc::new(1_000 + MAX_CLOCK_DRIFT_MS + 1, 0, "bb");
+        assert!(matches!(
+            clock.observe(&remote),
+            Err(HlcError::ClockDrift { .. })
+        ));
+    }
+
+    #[test]
+    fn rejects_malformed_text() {
+        for s in [
+            "",
+            "1-2-3",
+            "000000000000001-0000000g-ab",
+            "000000000000001-00000000-AB",
+        ] {
+            assert!(s.parse::<Hlc>().is_err(), "{s}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn text_order_equals_value_order(
+            a in (0u64..10u64.pow(14), any::<u32>(), "[0-9a-f]{1,32}"),
+            b in (0u64..10u64.pow(14), any::<u32>(), "[0-9a-f]{1,32}"),
+        ) {
+            let ha = Hlc::new(a.0, a.1, a.2);
+            let hb = Hlc::new(b.0, b.1, b.2);
+            prop_assert_eq!(ha.cmp(&hb), ha.to_string().cmp(&hb.to_string()));
+            prop_assert_eq!(ha.to_string().parse::<Hlc>().unwrap(), ha);
+        }
+    }
+}
