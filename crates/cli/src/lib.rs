@@ -1,1 +1,49 @@
-pub fn run() {}
+//! The `glovebox` command line. `run` is the whole program, so the cross-crate tests call
+//! it directly with arguments and a buffer for its output.
+
+mod commands;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "glovebox",
+    version,
+    about = "Glovebox: your vehicles' records, offline"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fill a database with the demo garage and print a summary of each vehicle.
+    Demo(commands::demo::DemoArgs),
+    /// Generate a deterministic dataset (demo, small, medium or fleet) for benchmarks.
+    Generate(commands::generate::GenerateArgs),
+}
+
+/// Where the database lives unless `--db` says otherwise.
+pub fn default_db_path() -> PathBuf {
+    std::env::var_os("GLOVEBOX_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("glovebox.db"))
+}
+
+/// Parses `args` (including the program name) and runs the command, writing to `out`.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    match cli.command {
+        Command::Demo(a) => commands::demo::run(a, out),
+        Command::Generate(a) => commands::generate::run(a, out),
+    }
+}

@@ -1,3 +1,15 @@
-fn main() {
-    glovebox_cli::run()
+fn main() -> std::process::ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match glovebox_cli::run(std::env::args_os(), &mut stdout) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // clap renders its own help and usage errors.
+            if let Some(clap_err) = e.downcast_ref::<clap::Error>() {
+                let _ = clap_err.print();
+                return std::process::ExitCode::from(clap_err.exit_code() as u8);
+            }
+            eprintln!("glovebox: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

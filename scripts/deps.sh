@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, run and test Glovebox.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # Tauri v2 on Linux
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libayatana-appindicator3-dev librsvg2-dev
+  libxdo-dev libssl-dev build-essential pkg-config
+  # GUI tests and screenshots: a virtual display, the WebKit WebDriver, ImageMagick
+  xvfb xauth webkit2gtk-driver imagemagick
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "deps: Rust is missing; install it with rustup (https://rustup.rs) and re-run" >&2
+  exit 1
+fi
+
+# tauri-driver: pinned to v2 (crates.io's newest is a 3.0 alpha).
+if [ -d src-tauri ] && ! command -v tauri-driver >/dev/null; then
+  echo "deps: installing tauri-driver"
+  cargo install tauri-driver --version '^2' --locked --quiet
+fi
+
+# Front-end packages.
+if [ -f ui/package.json ]; then
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    echo "deps: npm ci (ui/)"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
