@@ -152,12 +152,12 @@ pub struct EconomySummary {
 fn engine_order(a: &FillUp, b: &FillUp) -> Ordering {
     a.odometer
         .total_cmp(&b.odometer)
-        .then(a.occurred_at.cmp(&b.occurred_at))
-        .then(a.is_full.cmp(&b.is_full))
+        .then_with(|| a.occurred_at.cmp(&b.occurred_at))
+        .then_with(|| a.is_full.cmp(&b.is_full))
         .then_with(|| a.id.cmp(&b.id))
-        .then(a.quantity.total_cmp(&b.quantity))
-        .then(a.total_cost_minor.cmp(&b.total_cost_minor))
-        .then(a.missed_previous.cmp(&b.missed_previous))
+        .then_with(|| a.quantity.total_cmp(&b.quantity))
+        .then_with(|| a.total_cost_minor.cmp(&b.total_cost_minor))
+        .then_with(|| a.missed_previous.cmp(&b.missed_previous))
 }
 
 /// Computes segments, per-fill roles and totals. O(n log n) for the sort, then one pass.

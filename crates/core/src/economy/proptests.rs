@@ -1,6 +1,6 @@
 //! Property tests: invariants of the economy engine over random histories.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -99,6 +99,52 @@ proptest! {
         prop_assert_eq!(a.voided_segments, b.voided_segments);
         prop_assert_eq!(a.distance, b.distance);
         prop_assert_eq!(a.cost_minor, b.cost_minor);
+    }
+
+    #[test]
+    fn splitting_a_partial_into_two_partials_changes_nothing(
+        fills in history(),
+        which in any::<Index>(),
+        percent in 1u32..100,
+    ) {
+        let partials: Vec<usize> = (0..fills.len()).filter(|&i| !fills[i].is_full).collect();
+        prop_assume!(!partials.is_empty());
+        let i = partials[which.index(partials.len())];
+        let original = fills[i].clone();
+        let part = original.quantity * f64::from(percent) / 100.0;
+        let mut split = fills.clone();
+        split[i].quantity = original.quantity - part;
+        split.push(FillUp {
+            id: format!("{}-part", original.id),
+            quantity: part,
+            total_cost_minor: 0,
+            missed_previous: false,
+            ..original
+        });
+        let a = compute(&fills, KM, L);
+        let b = compute(&split, KM, L);
+        prop_assert!(close(a.average, b.average), "{:?} vs {:?}", a.average, b.average);
+        prop_assert_eq!(a.segments.len(), b.segments.len());
+        prop_assert_eq!(a.cost_minor, b.cost_minor);
+    }
+
+    #[test]
+    fn windows_and_months_add_up_to_the_lifetime(fills in history()) {
+        let s = compute(&fills, KM, L);
+        prop_assert_eq!(&s.within(NaiveDateTime::MIN, NaiveDateTime::MAX), &s);
+        let months = s.monthly();
+        let segments: usize = months.iter().map(|m| m.segments).sum();
+        let cost: i64 = months.iter().map(|m| m.cost_minor).sum();
+        let fuel: f64 = months.iter().map(|m| m.fuel.value).sum();
+        prop_assert_eq!(segments, s.segments.len());
+        prop_assert_eq!(cost, s.cost_minor);
+        prop_assert!((fuel - s.fuel.value).abs() <= 1e-9 * s.fuel.value.max(1.0));
+        // Split at an arbitrary instant, two windows partition the segments.
+        let mid = day(0) + Duration::minutes(500_000);
+        let (early, late) = (s.within(NaiveDateTime::MIN, mid), s.within(mid, NaiveDateTime::MAX));
+        prop_assert_eq!(early.segments.len() + late.segments.len(), s.segments.len());
+        prop_assert_eq!(early.voided_segments + late.voided_segments, s.voided_segments);
+        prop_assert_eq!(early.fills.len() + late.fills.len(), s.fills.len());
     }
 
     #[test]
