@@ -188,8 +188,10 @@ fn histogram() -> Histogram<u64> {
     })
 }
 
-fn quantile_us(h: &Histogram<u64>, q: f64) -> u64 {
-    h.value_at_quantile(q) / 1_000
+/// A quantile in microseconds. hdrhistogram answers with the top of the value's bucket, which
+/// can exceed the largest value seen; clamp so p99 never reads above max.
+fn quantile_us(h: &Histogram<u64>, q: f64, max_ns: u64) -> u64 {
+    h.value_at_quantile(q).min(max_ns) / 1_000
 }
 
 /// Per-name state, behind that name's own mutex.
@@ -253,7 +255,7 @@ impl NameStats {
 
     fn snapshot(&self, name: &str) -> QueryStats {
         let count = self.all.len();
-        let p95 = quantile_us(&self.all, 0.95);
+        let p95 = quantile_us(&self.all, 0.95, self.max_ns);
         let baseline_p95 =
             (self.baseline.len() >= BASELINE_CALLS).then(|| self.baseline.value_at_quantile(0.95));
         let recent_p95 = (self.current.len() + self.previous.len() >= WINDOW_CALLS).then(|| {
@@ -275,9 +277,9 @@ impl NameStats {
             } else {
                 self.sum_ns as f64 / count as f64 / 1_000.0
             },
-            p50_us: quantile_us(&self.all, 0.50),
+            p50_us: quantile_us(&self.all, 0.50, self.max_ns),
             p95_us: p95,
-            p99_us: quantile_us(&self.all, 0.99),
+            p99_us: quantile_us(&self.all, 0.99, self.max_ns),
             max_us: self.max_ns / 1_000,
             slow: self.slow,
             critical: self.critical,
