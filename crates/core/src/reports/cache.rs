@@ -26,7 +26,7 @@ use super::dashboard::Dashboard;
 use super::fuel_report::FuelReport;
 use super::overview::GarageOverview;
 use crate::error::{Error, Result};
-use crate::perf::{CacheKindStats, CacheStats};
+use crate::perf::{CacheKindStats, CacheStats, FastHash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,12 +121,12 @@ struct KindCounters {
 }
 
 pub struct ReportCache {
-    cache: Cache<Key, Value>,
+    cache: Cache<Key, Value, FastHash>,
     config: CacheConfig,
     epoch: AtomicU64,
     garage_generation: AtomicU64,
     /// Read on every lookup, written once per change: a read-mostly lock fits.
-    generations: RwLock<HashMap<Arc<str>, u64>>,
+    generations: RwLock<HashMap<Arc<str>, u64, FastHash>>,
     /// The keys inserted per vehicle (`None`: the overview), so a change removes exactly
     /// that vehicle's entries without scanning the cache.
     keys: Mutex<HashMap<Option<Arc<str>>, Vec<Key>>>,
@@ -157,13 +157,13 @@ impl ReportCache {
                     RemovalCause::Replaced => 0,
                 };
             })
-            .build();
+            .build_with_hasher(FastHash::default());
         ReportCache {
             cache,
             config,
             epoch: AtomicU64::new(0),
             garage_generation: AtomicU64::new(0),
-            generations: RwLock::new(HashMap::new()),
+            generations: RwLock::new(HashMap::default()),
             keys: Mutex::new(HashMap::new()),
             counters,
         }
@@ -290,6 +290,12 @@ impl ReportCache {
                 self.cache.invalidate_all();
             }
         }
+    }
+
+    /// Misses so far over every kind: a cheap counter read (no maintenance, unlike
+    /// [`ReportCache::stats`]), for callers that track misses per request.
+    pub fn misses(&self) -> u64 {
+        self.counters.iter().map(|c| c.misses.load(Relaxed)).sum()
     }
 
     pub fn stats(&self) -> CacheStats {
