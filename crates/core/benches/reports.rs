@@ -58,6 +58,12 @@ fn dataset(size: DatasetSize, name: &str) -> PathBuf {
                 .expect("generate dataset");
             eprintln!("{} records in {:.0?}", s.records(), started.elapsed());
         }
+        // The store's last connection to close is a read-only reader, which cannot fold the
+        // WAL back into the file; do it here, so the renamed file is the whole dataset.
+        let conn = rusqlite::Connection::open(&tmp).expect("reopen dataset");
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .expect("checkpoint dataset");
+        drop(conn);
         std::fs::rename(&tmp, &path).expect("rename dataset");
     }
     path

@@ -149,7 +149,9 @@ pub fn compute(
     statuses.truncate(REMINDERS_SHOWN);
 
     let fills = queries::fuel_fills(store, conn, &v.id)?;
-    let summary = economy::compute(&fills, v.distance_unit, v.volume_unit);
+    let summary = store.timed("report.economy", || {
+        economy::compute(&fills, v.distance_unit, v.volume_unit)
+    });
     let recent_from = now
         .checked_sub_months(Months::new(RECENT_ECONOMY_MONTHS))
         .unwrap_or(now);

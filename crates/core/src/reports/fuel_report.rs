@@ -100,7 +100,9 @@ pub fn compute(
     to: NaiveDateTime,
 ) -> Result<FuelReport> {
     let fills = queries::fuel_fills(store, conn, &v.id)?;
-    let all = economy::compute(&fills, v.distance_unit, v.volume_unit);
+    let all = store.timed("report.economy", || {
+        economy::compute(&fills, v.distance_unit, v.volume_unit)
+    });
     let window = all.within(from, to);
     let by_id: HashMap<&str, &FillUp> = fills.iter().map(|f| (f.id.as_str(), f)).collect();
     let unit = v.economy_unit;

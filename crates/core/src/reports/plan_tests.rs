@@ -52,7 +52,7 @@ fn report_and_reminder_queries_use_indexes() {
     golf(&r);
     let conn = Connection::open(dir.path().join("g.db")).unwrap();
     conn.execute_batch("ANALYZE").unwrap();
-    let queries: [(&str, &str, usize); 10] = [
+    let queries: [(&str, &str, usize); 11] = [
         ("fuel_fills", queries::FUEL_FILLS, 1),
         ("recent_work", queries::RECENT_WORK, 2),
         ("service_costs", queries::SERVICE_COSTS, 2),
@@ -60,6 +60,7 @@ fn report_and_reminder_queries_use_indexes() {
         ("first_odometer", queries::FIRST_ODOMETER, 1),
         ("current_odometer", odometer::CURRENT_ODOMETER, 1),
         ("reading_before", odometer::READING_BEFORE, 3),
+        ("reading_before_window", queries::READING_BEFORE_WINDOW, 2),
         ("reminders_active", reminders::LIST_ACTIVE, 1),
         ("completions_by_reminder", completion::LIST_BY_REMINDER, 3),
         ("completions_by_vehicle", completion::LIST_BY_VEHICLE, 3),
@@ -67,6 +68,25 @@ fn report_and_reminder_queries_use_indexes() {
     for (name, sql, params) in queries {
         assert_indexed(&conn, name, sql, params);
     }
+}
+
+#[test]
+fn the_fill_up_read_is_covered_by_its_index() {
+    let (dir, r) = open();
+    golf(&r);
+    let conn = Connection::open(dir.path().join("g.db")).unwrap();
+    conn.execute_batch("ANALYZE").unwrap();
+    let lines = plan(&conn, queries::FUEL_FILLS, 1);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("USING COVERING INDEX fuel_economy_by_vehicle")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("TEMP B-TREE")),
+        "no sort: {lines:#?}"
+    );
 }
 
 #[test]

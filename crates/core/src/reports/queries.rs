@@ -14,7 +14,8 @@ use crate::vehicles::Vehicle;
 use crate::{time, validate};
 
 /// Every live fill-up of a vehicle with just the columns the economy engine needs, in
-/// odometer order (index fuel_by_vehicle_odometer; no sort step).
+/// odometer order: one range scan of the covering index fuel_economy_by_vehicle
+/// (migration 0002), no table lookups and no sort step.
 pub const FUEL_FILLS: &str = "SELECT id, occurred_at, odometer, quantity, total_cost, is_full, \
      missed_previous FROM fuel_records WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY odometer";
 
@@ -38,6 +39,13 @@ pub const READINGS_SINCE: &str = "SELECT occurred_at, odometer FROM fuel_records
      UNION ALL SELECT occurred_at, odometer FROM odometer_records \
        WHERE vehicle_id = ?1 AND deleted = 0 AND occurred_at >= ?2 \
      ORDER BY 1, 2";
+
+/// The highest of each kind's latest reading before ?2: where the distance-per-month
+/// running maximum starts. One backwards seek per (vehicle_id, occurred_at) index.
+pub const READING_BEFORE_WINDOW: &str = "SELECT max(\
+       coalesce((SELECT odometer FROM fuel_records WHERE vehicle_id = ?1 AND deleted = 0 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT 1), -1), \
+       coalesce((SELECT odometer FROM service_records WHERE vehicle_id = ?1 AND deleted = 0 AND occurred_at < ?2 AND odometer IS NOT NULL ORDER BY occurred_at DESC LIMIT 1), -1), \
+       coalesce((SELECT odometer FROM odometer_records WHERE vehicle_id = ?1 AND deleted = 0 AND occurred_at < ?2 ORDER BY occurred_at DESC LIMIT 1), -1))";
 
 /// The lowest reading across kinds: with the current (highest) one it gives the distance
 /// the records cover. One seek per (vehicle_id, odometer) index.
@@ -157,21 +165,18 @@ pub fn readings_since(
     })
 }
 
-/// The latest reading strictly before `before` (odometer::READING_BEFORE is inclusive, so
-/// ask for one second earlier).
+/// The odometer known just before `before` (see [`READING_BEFORE_WINDOW`]).
 pub fn reading_before(
     store: &Store,
     conn: &Connection,
     vehicle_id: &str,
     before: NaiveDateTime,
 ) -> Result<Option<f64>> {
-    use rusqlite::OptionalExtension;
     store.timed("report.q.reading_before", || {
-        let at = time::to_sql(before) - 1;
-        Ok(conn
-            .prepare_cached(crate::odometer::READING_BEFORE)?
-            .query_row(params![vehicle_id, at, ""], |r| r.get::<_, f64>(1))
-            .optional()?)
+        let v: f64 = conn
+            .prepare_cached(READING_BEFORE_WINDOW)?
+            .query_row(params![vehicle_id, time::to_sql(before)], |r| r.get(0))?;
+        Ok((v >= 0.0).then_some(v))
     })
 }
 
