@@ -76,11 +76,113 @@ fn open_reports(path: &PathBuf) -> Arc<Reports> {
     Reports::new(Arc::new(g), CacheConfig::default())
 }
 
+/// Nanoseconds this thread has spent on a CPU (Linux schedstat). The machine is shared, so
+/// wall-clock medians include time spent waiting for a core; on-CPU time does not.
+fn on_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// Median and mean wall time of `f` over `n` calls, and mean on-CPU time (schedstat is
+/// only updated at scheduler events, so it is trustworthy summed over many calls, not per
+/// call), all in microseconds.
+fn wall_and_cpu(n: usize, mut f: impl FnMut(usize)) -> (f64, f64, Option<f64>) {
+    let mut wall = Vec::with_capacity(n);
+    let c0 = on_cpu_ns();
+    for i in 0..n {
+        let t0 = Instant::now();
+        f(i);
+        wall.push(t0.elapsed().as_secs_f64() * 1e6);
+    }
+    let cpu = c0
+        .zip(on_cpu_ns())
+        .map(|(a, b)| (b - a) as f64 / 1e3 / n as f64);
+    let mean = wall.iter().sum::<f64>() / n as f64;
+    wall.sort_by(f64::total_cmp);
+    (wall[n / 2], mean, cpu)
+}
+
+/// Cold reports over every vehicle once: median wall vs on-CPU time per call.
+fn cold_on_cpu(reports: &Arc<Reports>, vehicles: &[String]) {
+    let now = bench_now();
+    let from = now - chrono::Duration::days(3653);
+    let to = now + chrono::Duration::days(1);
+    let n = vehicles.len();
+    let (w, m, c) = wall_and_cpu(n, |i| {
+        black_box(reports.compute_dashboard(&vehicles[i]).expect("dashboard"));
+    });
+    println!("cold dashboard over {n} vehicles: wall median {w:.0} µs, mean {m:.0} µs; mean on-CPU {c:.0?} µs");
+    let (w, m, c) = wall_and_cpu(n, |i| {
+        black_box(
+            reports
+                .compute_fuel_report(&vehicles[i], from, to)
+                .expect("fuel report"),
+        );
+    });
+    println!("cold 10-year fuel report over {n} vehicles: wall median {w:.0} µs, mean {m:.0} µs; mean on-CPU {c:.0?} µs");
+    let v0 = &vehicles[0];
+    reports.dashboard(v0).expect("dashboard");
+    const HITS: usize = 200_000;
+    let c0 = on_cpu_ns();
+    let t0 = Instant::now();
+    for _ in 0..HITS {
+        black_box(reports.dashboard(black_box(v0)).expect("dashboard"));
+    }
+    let wall = t0.elapsed().as_secs_f64() * 1e9 / HITS as f64;
+    let cpu = c0
+        .zip(on_cpu_ns())
+        .map(|(a, b)| (b - a) as f64 / HITS as f64);
+    println!("cached dashboard hit: mean wall {wall:.0} ns, mean on-CPU {cpu:.0?} ns");
+}
+
 fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
     let now = bench_now();
     let ten_years_ago = now - chrono::Duration::days(3653);
     let to = now + chrono::Duration::days(1);
     let v0 = vehicles[0].clone();
+
+    // Same-run baselines: one primary-key read (the machine's speed right now), and the
+    // fill-up read with the pre-0002 query shape (forced onto the non-covering index).
+    let mut g = c.benchmark_group("baseline");
+    g.bench_function("vehicle_get", |b| {
+        b.iter(|| black_box(reports.garage().vehicle(black_box(&v0)).expect("vehicle")))
+    });
+    let store = reports.garage().store().clone();
+    let mut i = 0usize;
+    g.bench_function("fuel_fills_table_lookups", |b| {
+        b.iter(|| {
+            i = (i + 1) % vehicles.len();
+            store
+                .read("bench.fills_lookup", |c| {
+                    let mut stmt = c.prepare_cached(
+                        "SELECT id, occurred_at, odometer, quantity, total_cost, is_full, \
+                         missed_previous FROM fuel_records INDEXED BY fuel_by_vehicle_odometer \
+                         WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY odometer",
+                    )?;
+                    let n = stmt
+                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
+                        .count();
+                    Ok(black_box(n))
+                })
+                .expect("fills")
+        })
+    });
+    let mut i = 0usize;
+    g.bench_function("fuel_fills_covering", |b| {
+        b.iter(|| {
+            i = (i + 1) % vehicles.len();
+            store
+                .read("bench.fills_covering", |c| {
+                    let mut stmt = c.prepare_cached(glovebox_core::reports::queries::FUEL_FILLS)?;
+                    let n = stmt
+                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
+                        .count();
+                    Ok(black_box(n))
+                })
+                .expect("fills")
+        })
+    });
+    g.finish();
 
     let mut g = c.benchmark_group("dashboard");
     let mut i = 0usize;
@@ -320,6 +422,9 @@ fn main() {
     let ids: Vec<String> = vehicles.into_iter().map(|v| v.id).collect();
     println!("fleet dataset: {} ({} vehicles)", path.display(), ids.len());
     benches(&mut c, &reports, &ids);
+    if std::env::args().all(|a| a != "--list") {
+        cold_on_cpu(&reports, &ids);
+    }
     // The mixed workload runs on a fresh cache, so earlier benches do not flatter it.
     let reports = open_reports(&path);
     if std::env::args().all(|a| a != "--list") {

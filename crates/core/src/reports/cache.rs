@@ -12,9 +12,10 @@
 //! about memory and honest statistics; an entry that slips past removal (inserted after
 //! it) is removed by the computing thread itself, or ages out by TTL and size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -80,8 +81,9 @@ impl Params {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    /// The vehicle; `None` for the garage-wide overview.
-    vehicle: Option<Arc<str>>,
+    /// The vehicle's slot number (ids are interned once, so a lookup hashes and compares
+    /// integers, not 36-character ids); `None` for the garage-wide overview.
+    vehicle: Option<u32>,
     epoch: u64,
     generation: u64,
     params: Params,
@@ -112,6 +114,13 @@ impl Default for CacheConfig {
     }
 }
 
+/// A vehicle's interned number and current generation.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    index: u32,
+    generation: u64,
+}
+
 #[derive(Default)]
 struct KindCounters {
     hits: AtomicU64,
@@ -126,10 +135,11 @@ pub struct ReportCache {
     epoch: AtomicU64,
     garage_generation: AtomicU64,
     /// Read on every lookup, written once per change: a read-mostly lock fits.
-    generations: RwLock<HashMap<Arc<str>, u64, FastHash>>,
+    generations: RwLock<HashMap<Arc<str>, Slot, FastHash>>,
     /// The keys inserted per vehicle (`None`: the overview), so a change removes exactly
     /// that vehicle's entries without scanning the cache.
-    keys: Mutex<HashMap<Option<Arc<str>>, Vec<Key>>>,
+    /// A set, so an entry re-inserted after its TTL expired is not listed twice.
+    keys: Mutex<HashMap<Option<u32>, HashSet<Key>>>,
     counters: Arc<[KindCounters; 3]>,
 }
 
@@ -175,44 +185,43 @@ impl ReportCache {
 
     /// The key a lookup for `vehicle` (or the garage) with `params` uses right now.
     fn key(&self, vehicle: Option<&str>, params: Params) -> Key {
-        let epoch = self.epoch.load(std::sync::atomic::Ordering::SeqCst);
+        let epoch = self.epoch.load(SeqCst);
         match vehicle {
             None => Key {
                 vehicle: None,
                 epoch,
-                generation: self
-                    .garage_generation
-                    .load(std::sync::atomic::Ordering::SeqCst),
+                generation: self.garage_generation.load(SeqCst),
                 params,
             },
             Some(id) => {
-                let found = read(&self.generations)
-                    .get_key_value(id)
-                    .map(|(k, g)| (k.clone(), *g));
-                let (vehicle, generation) = match found {
-                    Some(found) => found,
-                    None => {
-                        // First sight of this vehicle: remember its id once, so later
-                        // lookups clone an Arc instead of allocating.
-                        let mut map = write(&self.generations);
-                        match map.get_key_value(id) {
-                            Some((k, g)) => (k.clone(), *g),
-                            None => {
-                                let k: Arc<str> = Arc::from(id);
-                                map.insert(k.clone(), 0);
-                                (k, 0)
-                            }
-                        }
-                    }
-                };
+                let slot = self.slot(id, false);
                 Key {
-                    vehicle: Some(vehicle),
+                    vehicle: Some(slot.index),
                     epoch,
-                    generation,
+                    generation: slot.generation,
                     params,
                 }
             }
         }
+    }
+
+    /// The vehicle's slot, created on first sight; `bump` advances its generation.
+    fn slot(&self, id: &str, bump: bool) -> Slot {
+        if !bump {
+            if let Some(slot) = read(&self.generations).get(id) {
+                return *slot;
+            }
+        }
+        let mut map = write(&self.generations);
+        let next = map.len() as u32;
+        let slot = map.entry(Arc::from(id)).or_insert(Slot {
+            index: next,
+            generation: 0,
+        });
+        if bump {
+            slot.generation += 1;
+        }
+        *slot
     }
 
     /// The cached value for (`vehicle`, `params`), computing it on a miss. Concurrent misses
@@ -242,35 +251,32 @@ impl ReportCache {
         }
         counters.misses.fetch_add(1, Relaxed);
         lock(&self.keys)
-            .entry(key.vehicle.clone())
+            .entry(key.vehicle)
             .or_default()
-            .push(key.clone());
+            .insert(key.clone());
         // A change may have happened while we computed: our key is then already
         // unreachable; remove the entry now rather than let it sit until TTL.
-        if self.key(key.vehicle.as_deref(), key.params.clone()) != key {
+        if self.key(vehicle, key.params.clone()) != key {
             self.cache.invalidate(&key);
         }
         Ok(entry.into_value())
     }
 
     /// A change to `vehicle_id`: its reports and the overview become stale.
+    ///
+    /// Order matters: the vehicle's generation is bumped before the garage's, so a reader
+    /// that sees the new garage generation also sees the new vehicle generation, and an
+    /// overview built under the new garage key never reuses the vehicle's old dashboard.
     pub fn invalidate_vehicle(&self, vehicle_id: &str) {
-        {
-            let mut gens = write(&self.generations);
-            match gens.get_mut(vehicle_id) {
-                Some(g) => *g += 1,
-                None => {
-                    gens.insert(Arc::from(vehicle_id), 1);
-                }
-            }
-        }
-        self.garage_generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let slot = self.slot(vehicle_id, true);
+        self.garage_generation.fetch_add(1, SeqCst);
         let stale: Vec<Key> = {
             let mut keys = lock(&self.keys);
-            let mut stale = keys
-                .remove(&Some(Arc::from(vehicle_id)))
-                .unwrap_or_default();
+            let mut stale: Vec<Key> = keys
+                .remove(&Some(slot.index))
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             stale.extend(keys.remove(&None).unwrap_or_default());
             stale
         };
@@ -285,7 +291,7 @@ impl ReportCache {
         match vehicles {
             Some(ids) => ids.iter().for_each(|id| self.invalidate_vehicle(id)),
             None => {
-                self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.epoch.fetch_add(1, SeqCst);
                 lock(&self.keys).clear();
                 self.cache.invalidate_all();
             }
