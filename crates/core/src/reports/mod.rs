@@ -69,6 +69,15 @@ impl Reports {
         Reports::with_tracker(garage, config, Arc::new(Tracker::new()))
     }
 
+    /// What the app does at start-up: reports over `garage`, with the overview and every
+    /// dashboard warming on a background thread (the first screen is then a cache hit).
+    pub fn start(garage: Arc<Garage>, config: CacheConfig) -> std::io::Result<Arc<Reports>> {
+        let reports = Reports::new(garage, config);
+        // Detached: warming failing only means the first views compute on demand.
+        drop(reports.spawn_warm()?);
+        Ok(reports)
+    }
+
     /// Subscribes the cache to the garage's change events: the only invalidation path
     /// besides [`Reports::invalidate_after_sync`].
     pub fn with_tracker(
