@@ -2,8 +2,8 @@
 //!
 //!     cargo bench -p glovebox-core --bench reports
 //!
-//! The dataset is built once and kept in target/bench-data/, keyed by size, seed and end
-//! date (building it takes minutes). "Cold" means our report cache is bypassed; SQLite's
+//! The dataset is built once and kept in target/bench-data/, keyed by size, seed, end date
+//! and a fingerprint of the generator's source (building it takes minutes). "Cold" means our report cache is bypassed; SQLite's
 //! page cache is warm, as it is in a running app. Results: docs/BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -31,6 +31,19 @@ fn bench_now() -> NaiveDateTime {
     end().and_hms_opt(18, 0, 0).expect("valid time")
 }
 
+/// The generator's source: part of the dataset's cache key, so a changed generator gets a
+/// fresh dataset instead of silently benchmarking the old one.
+const GENERATOR_SOURCE: &str = include_str!("../src/generator.rs");
+
+fn generator_fingerprint() -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in GENERATOR_SOURCE.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h >> 32)
+}
+
 fn data_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -43,9 +56,10 @@ fn data_dir() -> PathBuf {
 fn dataset(size: DatasetSize, name: &str) -> PathBuf {
     let dir = data_dir();
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let path = dir.join(format!("{name}-{SEED}-{}.db", end()));
+    let stem = format!("{name}-{SEED}-{}-{}", end(), generator_fingerprint());
+    let path = dir.join(format!("{stem}.db"));
     if !path.exists() {
-        let tmp = dir.join(format!("{name}-{SEED}-{}.tmp.db", end()));
+        let tmp = dir.join(format!("{stem}.tmp.db"));
         let _ = std::fs::remove_file(&tmp);
         eprintln!(
             "generating the {name} dataset into {} (once)...",
