@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{live_vehicle, new_id, Garage, Touched};
+use crate::completions::{self, CompletionInput};
 use crate::error::{Error, Result};
 use crate::events::{ChangeSource, RecordKind};
 use crate::fuel::{self, FuelInput};
@@ -40,6 +41,11 @@ pub enum NewRecord {
         id: Option<String>,
         input: ReminderInput,
     },
+    /// A reminder done; completing a non-recurring reminder makes it inactive.
+    ReminderCompletion {
+        id: Option<String>,
+        input: CompletionInput,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +72,13 @@ pub struct BatchSummary {
     pub service: u64,
     pub odometer: u64,
     pub reminders: u64,
+    #[serde(default)]
+    pub completions: u64,
 }
 
 impl BatchSummary {
     pub fn total(&self) -> u64 {
-        self.vehicles + self.fuel + self.service + self.odometer + self.reminders
+        self.vehicles + self.fuel + self.service + self.odometer + self.reminders + self.completions
     }
 }
 
@@ -95,6 +103,16 @@ impl Garage {
         records: impl IntoIterator<Item = NewRecord>,
         opts: BatchOptions,
     ) -> Result<BatchSummary> {
+        self.try_write_batch(records.into_iter().map(Ok), opts)
+    }
+
+    /// Like `write_batch`, for a stream that can fail or be cancelled part-way (an import
+    /// reading its file while it writes): an `Err` item rolls the whole batch back.
+    pub fn try_write_batch(
+        &self,
+        records: impl IntoIterator<Item = Result<NewRecord>>,
+        opts: BatchOptions,
+    ) -> Result<BatchSummary> {
         let now = self.now();
         let year = chrono::Datelike::year(&now);
         let name = match opts.source {
@@ -117,6 +135,7 @@ impl Garage {
                 Ok(v)
             };
             for (i, rec) in records.into_iter().enumerate() {
+                let rec = rec?;
                 let stamp = self.stamp(opts.source);
                 match rec {
                     NewRecord::Vehicle { id, input } => {
@@ -182,6 +201,26 @@ impl Garage {
                         reminders::insert(tx, &r, &stamp)?;
                         touched.add(&v.id, RecordKind::Reminder);
                         summary.reminders += 1;
+                    }
+                    NewRecord::ReminderCompletion { id, input } => {
+                        let vehicle_id =
+                            reminders::vehicle_of(tx, &input.reminder_id).map_err(|e| at(i, e))?;
+                        let v = vehicle(tx, &vehicle_id, &mut known).map_err(|e| at(i, e))?;
+                        let mut reminder =
+                            reminders::get(tx, &v, &input.reminder_id).map_err(|e| at(i, e))?;
+                        let mut c = input.validate(&reminder, now).map_err(|e| at(i, e))?;
+                        c.id = id.unwrap_or_else(new_id);
+                        completions::insert(tx, &c, &stamp)?;
+                        if reminder.active
+                            && reminder.recur_months.is_none()
+                            && reminder.recur_distance.is_none()
+                        {
+                            reminder.active = false;
+                            reminders::update(tx, &reminder, &stamp)?;
+                            touched.add(&v.id, RecordKind::Reminder);
+                        }
+                        touched.add(&v.id, RecordKind::ReminderCompletion);
+                        summary.completions += 1;
                     }
                 }
             }

@@ -1,0 +1,615 @@
+//! What every importer shares: the parsed-row model, header alias lookup, localised
+//! yes/no, numbers with either decimal separator, and dates whose day/month order is
+//! decided over the whole file (never guessed from one row).
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use super::{DateOrder, ImportError, RowError};
+use crate::service::ServiceKind;
+use crate::units::{parse_decimal, parse_decimal_minor, DistanceUnit, FuelKind, VolumeUnit};
+
+/// A vehicle as a file describes it. Units are `None` when the format does not say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VehicleDraft {
+    pub name: String,
+    pub make: String,
+    pub model: String,
+    pub year: Option<i32>,
+    pub plate: String,
+    pub vin: String,
+    pub fuel_kind: Option<FuelKind>,
+    pub distance_unit: Option<DistanceUnit>,
+    pub volume_unit: Option<VolumeUnit>,
+}
+
+impl VehicleDraft {
+    pub fn named(name: impl Into<String>) -> Self {
+        VehicleDraft {
+            name: name.into(),
+            make: String::new(),
+            model: String::new(),
+            year: None,
+            plate: String::new(),
+            vin: String::new(),
+            fuel_kind: None,
+            distance_unit: None,
+            volume_unit: None,
+        }
+    }
+}
+
+/// One row as read from a file, in the file's own units; the date is still raw so its
+/// day/month order can be decided across all rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub line: u64,
+    /// Index of the vehicle (in the order the parser announced them).
+    pub vehicle: usize,
+    pub kind: ItemKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemKind {
+    Fuel {
+        date: DateParts,
+        odometer: f64,
+        quantity: f64,
+        cost_minor: i64,
+        full: bool,
+        missed: bool,
+        station: String,
+        notes: String,
+        tags: Vec<String>,
+        /// The source's own economy figure, for the cross-check only.
+        economy: Option<f64>,
+    },
+    Service {
+        kind: ServiceKind,
+        date: DateParts,
+        odometer: Option<f64>,
+        title: String,
+        category: String,
+        cost_minor: i64,
+        notes: String,
+        tags: Vec<String>,
+    },
+    Odometer {
+        date: DateParts,
+        odometer: f64,
+        notes: String,
+    },
+    Reminder {
+        title: String,
+        notes: String,
+        due: Option<DateParts>,
+        /// Months to add to `due` (a repeat counted from the last time it was done).
+        due_plus_months: u32,
+        due_odometer: Option<f64>,
+        recur_months: Option<u32>,
+        recur_distance: Option<f64>,
+    },
+}
+
+impl ItemKind {
+    pub fn date(&self) -> Option<&DateParts> {
+        match self {
+            ItemKind::Fuel { date, .. }
+            | ItemKind::Service { date, .. }
+            | ItemKind::Odometer { date, .. } => Some(date),
+            ItemKind::Reminder { due, .. } => due.as_ref(),
+        }
+    }
+}
+
+/// What a parser hands to the importer, in file order.
+#[derive(Debug)]
+pub enum Event {
+    Vehicle(VehicleDraft),
+    Item(Item),
+    Bad(RowError),
+    Warning(String),
+}
+
+pub type Sink<'a> = dyn FnMut(Event) -> Result<(), ImportError> + 'a;
+
+/// Settings a parser needs before it reads a row.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseCtx {
+    /// Minor-unit digits of the target currency, for exact money parsing.
+    pub money_digits: u8,
+    pub service_kind: ServiceKind,
+}
+
+// ----- headers ---------------------------------------------------------------------------
+
+/// Header names compared the way LubeLogger's CsvHelper maps compare them, only looser:
+/// case, spaces, underscores and punctuation are ignored ("Total Cost" = "totalcost").
+pub fn norm(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Column positions of a header row, looked up by alias.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub names: Vec<String>,
+    normed: Vec<String>,
+}
+
+impl Columns {
+    pub fn new(header: &csv::StringRecord) -> Self {
+        Columns {
+            names: header.iter().map(|h| h.trim().to_owned()).collect(),
+            normed: header.iter().map(norm).collect(),
+        }
+    }
+
+    /// First column whose normalised name equals one of the aliases (given normalised).
+    pub fn find(&self, aliases: &[&str]) -> Option<usize> {
+        aliases
+            .iter()
+            .find_map(|a| self.normed.iter().position(|n| n == a))
+    }
+
+    /// First column whose normalised name starts with one of the prefixes.
+    pub fn find_prefix(&self, prefixes: &[&str]) -> Option<usize> {
+        prefixes
+            .iter()
+            .find_map(|a| self.normed.iter().position(|n| n.starts_with(a)))
+    }
+
+    pub fn require(&self, aliases: &[&str], line: u64, what: &str) -> Result<usize, ImportError> {
+        self.find(aliases)
+            .ok_or_else(|| ImportError::MissingColumn {
+                line,
+                column: what.to_owned(),
+                found: self.names.join(", "),
+            })
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        self.names.get(i).map(String::as_str).unwrap_or("?")
+    }
+
+    pub fn normed(&self, i: usize) -> &str {
+        self.normed.get(i).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Reads one row's fields and turns a parse failure into a line/column error.
+pub struct Row<'a> {
+    pub rec: &'a csv::StringRecord,
+    pub cols: &'a Columns,
+    pub line: u64,
+}
+
+impl Row<'_> {
+    pub fn text(&self, col: Option<usize>) -> &str {
+        col.and_then(|c| self.rec.get(c)).unwrap_or("").trim()
+    }
+
+    pub fn err(&self, col: Option<usize>, reason: impl Into<String>) -> RowError {
+        RowError {
+            line: self.line,
+            column: col.map(|c| self.cols.name(c).to_owned()),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn number(&self, col: Option<usize>) -> Result<f64, RowError> {
+        parse_decimal(self.text(col)).map_err(|e| self.err(col, e))
+    }
+
+    pub fn opt_number(&self, col: Option<usize>) -> Result<Option<f64>, RowError> {
+        match self.text(col) {
+            "" => Ok(None),
+            _ => self.number(col).map(Some),
+        }
+    }
+
+    /// Money in minor units; an empty cell is zero (many apps leave cost out).
+    pub fn money(&self, col: Option<usize>, digits: u8) -> Result<i64, RowError> {
+        let t = strip_currency(self.text(col));
+        if t.is_empty() {
+            return Ok(0);
+        }
+        parse_decimal_minor(t, digits)
+            .or_else(|_| {
+                // More decimals than the currency has (a per-litre-precise total): round.
+                parse_decimal(t).map(|v| (v * 10f64.powi(digits as i32)).round() as i64)
+            })
+            .map_err(|e| self.err(col, e))
+    }
+
+    pub fn flag(&self, col: Option<usize>, default: bool) -> Result<bool, RowError> {
+        match self.text(col) {
+            "" => Ok(default),
+            t => parse_bool(t).ok_or_else(|| self.err(col, format!("{t:?} is not yes or no"))),
+        }
+    }
+
+    pub fn date(&self, col: Option<usize>) -> Result<DateParts, RowError> {
+        let t = self.text(col);
+        if t.is_empty() {
+            return Err(self.err(col, "a date is required"));
+        }
+        DateParts::parse(t).ok_or_else(|| self.err(col, format!("{t:?} is not a date")))
+    }
+
+    pub fn tags(&self, col: Option<usize>) -> Vec<String> {
+        split_tags(self.text(col))
+    }
+}
+
+/// "R$ 12,50", "12.50 €" -> the number: currency signs around amounts are common.
+fn strip_currency(t: &str) -> &str {
+    t.trim_matches(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')))
+}
+
+/// Tags as apps write them: separated by spaces (LubeLogger), commas or semicolons.
+pub fn split_tags(t: &str) -> Vec<String> {
+    t.split([',', ';', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Yes/no in the languages the supported apps export in.
+pub fn parse_bool(t: &str) -> Option<bool> {
+    let l = t.trim().to_lowercase();
+    const YES: &[&str] = &[
+        "yes", "y", "true", "t", "1", "x", "sim", "s", "sí", "si", "oui", "o", "ja", "j", "sì",
+        "tak", "da", "ano", "igen", "evet", "kyllä", "full", "-1",
+    ];
+    const NO: &[&str] = &[
+        "no", "n", "false", "f", "0", "não", "nao", "non", "nein", "nee", "nej", "nei", "ei",
+        "nie", "ne", "nem", "hayır", "hayir", "partial",
+    ];
+    if YES.contains(&l.as_str()) {
+        Some(true)
+    } else if NO.contains(&l.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+// ----- dates -----------------------------------------------------------------------------
+
+/// A date as written: three numbers in a known or not-yet-known order, plus a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateParts {
+    /// Year first (2024-02-13): order known.
+    pub year_first: bool,
+    pub a: u32,
+    pub b: u32,
+    pub c: u32,
+    pub time: NaiveTime,
+}
+
+impl DateParts {
+    pub fn parse(text: &str) -> Option<DateParts> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| c == 'T' || c.is_whitespace())
+            .unwrap_or(text.len());
+        let (date, rest) = text.split_at(split);
+        let mut nums = date
+            .trim_end_matches('.')
+            .split(['-', '/', '.'])
+            .map(|p| (p.len(), p.parse::<u32>().ok()));
+        let (la, a) = nums.next()?;
+        let (_, b) = nums.next()?;
+        let (lc, c) = nums.next()?;
+        if nums.next().is_some() {
+            return None;
+        }
+        let (a, b, mut c) = (a?, b?, c?);
+        let year_first = la == 4;
+        if !year_first {
+            match lc {
+                4 => {}
+                2 => c += if c < 70 { 2000 } else { 1900 },
+                _ => return None,
+            }
+        }
+        let time = parse_time(rest.trim_start_matches('T').trim())?;
+        let d = DateParts {
+            year_first,
+            a,
+            b,
+            c,
+            time,
+        };
+        // Valid in at least one order, or it is not a date at all.
+        (d.resolve(DateOrder::Ymd).is_some()
+            || d.resolve(DateOrder::Dmy).is_some()
+            || d.resolve(DateOrder::Mdy).is_some())
+        .then_some(d)
+    }
+
+    /// The date in `order`; year-first dates ignore the order (they are unambiguous).
+    pub fn resolve(&self, order: DateOrder) -> Option<NaiveDateTime> {
+        let (y, m, d) = if self.year_first {
+            (self.a, self.b, self.c)
+        } else {
+            match order {
+                DateOrder::Dmy => (self.c, self.b, self.a),
+                DateOrder::Mdy => (self.c, self.a, self.b),
+                DateOrder::Ymd => return None,
+            }
+        };
+        NaiveDate::from_ymd_opt(y as i32, m, d).map(|d| d.and_time(self.time))
+    }
+
+    /// Which orders give a real date.
+    pub fn fits(&self) -> (bool, bool) {
+        (
+            self.resolve(DateOrder::Dmy).is_some(),
+            self.resolve(DateOrder::Mdy).is_some(),
+        )
+    }
+}
+
+fn parse_time(t: &str) -> Option<NaiveTime> {
+    if t.is_empty() {
+        return Some(NaiveTime::MIN);
+    }
+    // Drop a zone suffix (Z, +02:00): records are local wall-clock times.
+    let t = t.trim_end_matches('Z');
+    let t = match t.rfind(['+']) {
+        Some(i) if i > 0 => &t[..i],
+        _ => t,
+    };
+    let lower = t.to_ascii_lowercase();
+    let (body, pm) = if let Some(b) = lower.strip_suffix("pm") {
+        (b.trim().to_owned(), Some(true))
+    } else if let Some(b) = lower.strip_suffix("am") {
+        (b.trim().to_owned(), Some(false))
+    } else {
+        (lower, None)
+    };
+    let body = body.split('.').next().unwrap_or("");
+    let mut parts = body.split(':');
+    let mut h: u32 = parts.next()?.trim().parse().ok()?;
+    let m: u32 = parts.next().unwrap_or("0").parse().ok()?;
+    let s: u32 = parts.next().unwrap_or("0").parse().ok()?;
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(h, m, s)
+}
+
+/// Evidence about day/month order gathered over every date in a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateEvidence {
+    /// Dates with the year last (the only ones whose order can be in doubt).
+    pub year_last: u64,
+    /// First date that only fits day-first, e.g. (line, "13/02/2024").
+    pub day_first_only: Option<(u64, String)>,
+    pub month_first_only: Option<(u64, String)>,
+}
+
+impl DateEvidence {
+    pub fn add(&mut self, line: u64, d: &DateParts) {
+        if d.year_first {
+            return;
+        }
+        self.year_last += 1;
+        let text = || format!("{:02}/{:02}/{}", d.a, d.b, d.c);
+        match d.fits() {
+            (true, false) if self.day_first_only.is_none() => {
+                self.day_first_only = Some((line, text()))
+            }
+            (false, true) if self.month_first_only.is_none() => {
+                self.month_first_only = Some((line, text()))
+            }
+            _ => {}
+        }
+    }
+
+    /// The order to use: the user's choice, the format's fixed one, or what the rows prove.
+    /// `Err` when only the user can decide.
+    pub fn decide(
+        &self,
+        chosen: Option<DateOrder>,
+        fixed: Option<DateOrder>,
+        warnings: &mut Vec<String>,
+    ) -> Result<DateOrder, ImportError> {
+        if let Some(o) = chosen.or(fixed) {
+            return Ok(o);
+        }
+        match (&self.day_first_only, &self.month_first_only) {
+            (Some((l1, t1)), Some((l2, t2))) => Err(ImportError::MixedDates {
+                day_first: format!("line {l1}: {t1}"),
+                month_first: format!("line {l2}: {t2}"),
+            }),
+            (Some((l, t)), None) => {
+                warnings.push(format!(
+                    "dates read as day/month/year: line {l} has {t}, which is only valid day-first"
+                ));
+                Ok(DateOrder::Dmy)
+            }
+            (None, Some((l, t))) => {
+                warnings.push(format!(
+                    "dates read as month/day/year: line {l} has {t}, which is only valid month-first"
+                ));
+                Ok(DateOrder::Mdy)
+            }
+            (None, None) if self.year_last == 0 => Ok(DateOrder::Ymd),
+            (None, None) => Err(ImportError::AmbiguousDates {
+                rows: self.year_last,
+            }),
+        }
+    }
+}
+
+// ----- reading -----------------------------------------------------------------------------
+
+/// The field separator: exports from European locales often use ';'.
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let text = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start_matches('"').starts_with('#'))
+        .take(5)
+        .collect();
+    let count = |d: char| -> usize {
+        lines
+            .iter()
+            .map(|l| {
+                let mut quoted = false;
+                l.chars()
+                    .filter(|&c| {
+                        if c == '"' {
+                            quoted = !quoted;
+                        }
+                        !quoted && c == d
+                    })
+                    .count()
+            })
+            .sum()
+    };
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| (count(d as char), d == b','))
+        .unwrap_or(b',')
+}
+
+/// Streams the records of a CSV file to `f` with their 1-based line numbers, skipping
+/// blank lines. Rows that are not UTF-8 are read as Windows-1252 (older Windows exports)
+/// and reported once as a warning.
+pub fn read_records(
+    input: Box<dyn std::io::BufRead + Send + '_>,
+    delimiter: u8,
+    sink: &mut Sink<'_>,
+    f: &mut dyn FnMut(&csv::StringRecord, u64, &mut Sink<'_>) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        // '\n' alone ends a record: with the default CRLF handling the csv crate's line
+        // numbers drift on CRLF files. A trailing '\r' stays in the last field, and every
+        // field is trimmed before use.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(input);
+    let mut raw = csv::ByteRecord::new();
+    let mut warned = false;
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_byte_record(&mut raw) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(match e.into_kind() {
+                    csv::ErrorKind::Io(io) => ImportError::Io(io),
+                    other => ImportError::Structure {
+                        line,
+                        reason: format!("unreadable CSV: {other:?}"),
+                    },
+                })
+            }
+        }
+        let line = raw.position().map(|p| p.line()).unwrap_or(line);
+        if raw.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        // Moved in and out rather than cloned: this loop runs once per row.
+        let rec = match csv::StringRecord::from_byte_record(std::mem::take(&mut raw)) {
+            Ok(r) => r,
+            Err(e) => {
+                if !warned {
+                    warned = true;
+                    sink(Event::Warning(format!(
+                        "line {line} is not UTF-8; read as Windows-1252 (Latin-1)"
+                    )))?;
+                }
+                e.into_byte_record()
+                    .iter()
+                    .map(|f| f.iter().map(|&b| b as char).collect::<String>())
+                    .collect()
+            }
+        };
+        f(&rec, line, sink)?;
+        raw = rec.into_byte_record();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_every_shape() {
+        let d = DateParts::parse("2024-02-13 07:05").unwrap();
+        assert_eq!(
+            d.resolve(DateOrder::Dmy).unwrap().to_string(),
+            "2024-02-13 07:05:00"
+        );
+        let d = DateParts::parse("02/13/2024 5:30 PM").unwrap();
+        assert_eq!(d.fits(), (false, true));
+        assert_eq!(
+            d.resolve(DateOrder::Mdy).unwrap().to_string(),
+            "2024-02-13 17:30:00"
+        );
+        let d = DateParts::parse("13.02.24").unwrap();
+        assert_eq!(d.fits(), (true, false));
+        assert!(DateParts::parse("2024-02-30").is_none());
+        assert!(DateParts::parse("yesterday").is_none());
+        assert!(DateParts::parse("2024-01-01T10:00:00Z").is_some());
+    }
+
+    #[test]
+    fn ambiguous_dates_need_a_choice_and_one_row_settles_them() {
+        let mut ev = DateEvidence::default();
+        ev.add(2, &DateParts::parse("01/02/2024").unwrap());
+        let mut w = vec![];
+        assert!(matches!(
+            ev.decide(None, None, &mut w),
+            Err(ImportError::AmbiguousDates { rows: 1 })
+        ));
+        assert_eq!(
+            ev.decide(Some(DateOrder::Mdy), None, &mut w).unwrap(),
+            DateOrder::Mdy
+        );
+        ev.add(3, &DateParts::parse("13/02/2024").unwrap());
+        assert_eq!(ev.decide(None, None, &mut w).unwrap(), DateOrder::Dmy);
+        assert!(w[0].contains("line 3"), "{w:?}");
+        ev.add(4, &DateParts::parse("02/14/2024").unwrap());
+        assert!(matches!(
+            ev.decide(None, None, &mut w),
+            Err(ImportError::MixedDates { .. })
+        ));
+    }
+
+    #[test]
+    fn localised_yes_no() {
+        for y in ["Yes", "Sim", "Sí", "Oui", "Ja", "TRUE", "1"] {
+            assert_eq!(parse_bool(y), Some(true), "{y}");
+        }
+        for n in ["No", "Não", "Non", "Nein", "false", "0"] {
+            assert_eq!(parse_bool(n), Some(false), "{n}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+
+    #[test]
+    fn header_aliases_ignore_case_and_punctuation() {
+        let cols = Columns::new(&csv::StringRecord::from(vec![
+            "\u{feff}Date",
+            "Total Cost",
+            "partial_fuelup",
+        ]));
+        assert_eq!(cols.find(&["date"]), Some(0));
+        assert_eq!(cols.find(&["cost", "totalcost"]), Some(1));
+        assert_eq!(cols.find(&["partialfuelup"]), Some(2));
+    }
+}
