@@ -22,12 +22,14 @@
 //! ```
 
 mod check;
+mod checker;
 pub mod common;
 mod drivvo;
 mod fuelio;
 mod fuelly;
 mod lubelogger;
 mod pipeline;
+mod targets;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
