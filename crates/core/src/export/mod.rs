@@ -94,6 +94,16 @@ pub fn amount(m: Money) -> String {
     )
 }
 
+/// LubeLogger separates tags with spaces; a tag that has a space forces commas, which
+/// Glovebox's importer reads too.
+fn tags_text(tags: &[String]) -> String {
+    if tags.iter().any(|t| t.contains(' ')) {
+        tags.join(",")
+    } else {
+        tags.join(" ")
+    }
+}
+
 fn bool_text(b: bool) -> &'static str {
     if b {
         "True"
@@ -135,7 +145,7 @@ pub fn csv(garage: &Garage, vehicle_id: &str, kind: CsvKind, out: &mut dyn Write
                     bool_text(r.is_full).into(),
                     bool_text(r.missed_previous).into(),
                     r.notes.clone(),
-                    r.tags.join(" "),
+                    tags_text(&r.tags),
                     r.station.clone(),
                 ])
                 .map_err(io)?;
@@ -154,7 +164,7 @@ pub fn csv(garage: &Garage, vehicle_id: &str, kind: CsvKind, out: &mut dyn Write
                     r.title.clone(),
                     amount(r.cost),
                     r.notes.clone(),
-                    r.tags.join(" "),
+                    tags_text(&r.tags),
                     r.kind.code().into(),
                     r.category.clone(),
                 ])

@@ -70,10 +70,12 @@ impl Checker {
         if line != self.out.last_line {
             self.out.last_line = line;
             self.out.done += 1;
+            // A relaxed load per row costs nothing next to parsing it; checking every row
+            // makes a cancel take effect at once.
+            if cancel.load(Ordering::Relaxed) {
+                return Err(ImportError::Cancelled);
+            }
             if self.out.done.is_multiple_of(PROGRESS_EVERY) {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(ImportError::Cancelled);
-                }
                 progress(Progress {
                     phase: Phase::Importing,
                     done: self.out.done,

@@ -250,9 +250,16 @@ fn strip_currency(t: &str) -> &str {
     t.trim_matches(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')))
 }
 
-/// Tags as apps write them: separated by spaces (LubeLogger), commas or semicolons.
+/// Tags as apps write them: LubeLogger separates them with spaces, Fuelly with commas
+/// (so "road trip,summer" is two tags, not three).
 pub fn split_tags(t: &str) -> Vec<String> {
-    t.split([',', ';', ' '])
+    let parts: Vec<&str> = if t.contains([',', ';']) {
+        t.split([',', ';']).collect()
+    } else {
+        t.split_whitespace().collect()
+    };
+    parts
+        .into_iter()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)

@@ -230,10 +230,12 @@ impl Scan {
         if line != self.last_line {
             self.last_line = line;
             self.rows += 1;
+            // A relaxed load per row costs nothing next to parsing it; checking every row
+            // makes a cancel take effect at once.
+            if cancel.load(Ordering::Relaxed) {
+                return Err(ImportError::Cancelled);
+            }
             if self.rows.is_multiple_of(PROGRESS_EVERY) {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(ImportError::Cancelled);
-                }
                 progress(Progress {
                     phase: Phase::Scanning,
                     done: self.rows,
