@@ -1,18 +1,16 @@
 //! Pass 2: every row converted to a record, validated as the write path will, checked for
 //! duplicates; the economy cross-check and the report at the end.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{Months, NaiveDateTime};
 
-use super::check::{self, EconomyMismatch, Fills};
+use super::check::{self, EconomyMismatch, Fill, Fills};
 use super::common::{self, Event, Item, ItemKind};
-use super::targets::{key, Target};
+use super::targets::{key, KeySet, Target};
 use super::{
     Counts, DateOrder, Format, ImportError, ImportReport, Phase, PreviewRow, Progress, RowError,
 };
-use crate::economy::FillUp;
 use crate::error::Error;
 use crate::events::RecordKind;
 use crate::fuel::FuelInput;
@@ -48,7 +46,7 @@ pub(super) struct Checker {
     pub(super) targets: Vec<Target>,
     pub(super) order: DateOrder,
     pub(super) now: NaiveDateTime,
-    pub(super) keys: HashSet<u64>,
+    pub(super) keys: KeySet,
     pub(super) total: u64,
     pub(super) collect_fills: bool,
     pub(super) out: Outcome,
@@ -187,19 +185,15 @@ impl Checker {
                     if self.out.fills.len() <= it.vehicle {
                         self.out.fills.resize_with(it.vehicle + 1, Fills::default);
                     }
-                    let f = &mut self.out.fills[it.vehicle];
-                    f.fills.push(FillUp {
-                        id: it.line.to_string(),
-                        occurred_at: r.occurred_at,
+                    self.out.fills[it.vehicle].push(Fill {
+                        at: r.occurred_at,
                         odometer: r.odometer.value,
                         quantity: r.quantity.value,
-                        total_cost_minor: r.total_cost.minor,
-                        is_full: r.is_full,
-                        missed_previous: r.missed_previous,
+                        source: economy.unwrap_or(0.0),
+                        line: it.line.min(u32::MAX as u64) as u32,
+                        full: r.is_full,
+                        missed: r.missed_previous,
                     });
-                    if let Some(e) = economy {
-                        f.source.push((it.line, *e));
-                    }
                 }
                 let k = key(
                     &v.id,
@@ -386,14 +380,23 @@ impl Checker {
         skip: bool,
     ) -> ImportReport {
         let mut mismatches: Vec<EconomyMismatch> = Vec::new();
-        for (i, fills) in self.out.fills.iter().enumerate() {
+        let mut mismatch_count = 0;
+        for (i, fills) in self.out.fills.iter_mut().enumerate() {
             let v = &self.targets[i].vehicle;
-            mismatches.extend(check::compare(
+            let (m, n) = check::compare(
                 &v.name,
                 fills,
                 v.distance_unit,
                 v.volume_unit,
                 v.economy_unit,
+            );
+            mismatches.extend(m);
+            mismatch_count += n;
+        }
+        if mismatch_count as usize > mismatches.len() {
+            warnings.push(format!(
+                "{mismatch_count} rows' economy differs from Glovebox's by more than 1%; the first {} are listed",
+                mismatches.len()
             ));
         }
         mismatches.sort_by_key(|m| m.line);

@@ -201,7 +201,11 @@ impl Row<'_> {
     }
 
     pub fn number(&self, col: Option<usize>) -> Result<f64, RowError> {
-        parse_decimal(self.text(col)).map_err(|e| self.err(col, e))
+        let t = self.text(col);
+        if let Some(v) = plain_number(t) {
+            return Ok(v);
+        }
+        parse_decimal(t).map_err(|e| self.err(col, e))
     }
 
     pub fn opt_number(&self, col: Option<usize>) -> Result<Option<f64>, RowError> {
@@ -216,6 +220,9 @@ impl Row<'_> {
         let t = strip_currency(self.text(col));
         if t.is_empty() {
             return Ok(0);
+        }
+        if let Some(v) = plain_minor(t, digits) {
+            return Ok(v);
         }
         parse_decimal_minor(t, digits)
             .or_else(|_| {
@@ -243,6 +250,40 @@ impl Row<'_> {
     pub fn tags(&self, col: Option<usize>) -> Vec<String> {
         split_tags(self.text(col))
     }
+}
+
+/// "1234.5" as most exports write numbers: parsed without the allocation that the
+/// general (both separators, grouping) parser needs. `None` sends it to the general one.
+fn plain_number(t: &str) -> Option<f64> {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let ok = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+        && digits != ".";
+    ok.then(|| t.parse().ok()).flatten()
+}
+
+/// "61.23" in a currency with `digits` decimals, exactly, without allocating.
+fn plain_minor(t: &str, digits: u8) -> Option<i64> {
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || frac.len() > digits as usize
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || int.len() > 15
+    {
+        return None;
+    }
+    let mut v: i64 = int.parse().ok()?;
+    for i in 0..digits as usize {
+        let d = frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
+        v = v * 10 + d;
+    }
+    Some(if neg { -v } else { v })
 }
 
 /// "R$ 12,50", "12.50 €" -> the number: currency signs around amounts are common.
@@ -595,6 +636,24 @@ mod tests {
             ev.decide(None, None, &mut w),
             Err(ImportError::MixedDates { .. })
         ));
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_general_parsers() {
+        use crate::units::{parse_decimal, parse_decimal_minor};
+        for t in ["0", "12", "12.5", "-3.25", "1234.56", "007.10", ".5", "5."] {
+            assert_eq!(plain_number(t), parse_decimal(t).ok(), "{t}");
+        }
+        for t in ["0", "12", "12.5", "-3.25", "1234.56", "007.10", "5."] {
+            assert_eq!(plain_minor(t, 2), parse_decimal_minor(t, 2).ok(), "{t}");
+        }
+        assert_eq!(
+            plain_minor("1.234", 2),
+            None,
+            "more decimals than the currency"
+        );
+        assert_eq!(plain_number("1,5"), None);
+        assert_eq!(plain_number("."), None);
     }
 
     #[test]
