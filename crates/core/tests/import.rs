@@ -417,7 +417,7 @@ fn malformed_files_are_refused_with_line_and_column_and_nothing_is_written() {
             lube,
             |e| {
                 matches!(e, Error::Import(ImportError::BadRows { count: 1, rows })
-                if rows[0].line == 3 && rows[0].column.as_deref() == Some("quantity"))
+                if rows[0].line == 3 && rows[0].column.as_deref() == Some("FuelConsumed"))
             },
         ),
         (
@@ -538,4 +538,17 @@ fn progress_is_reported_and_cancel_writes_nothing() {
     assert_eq!(r.new_records.fuel, 10_000);
     let last = last.lock().unwrap().unwrap();
     assert_eq!((last.done, last.total), (10_000, 10_000));
+}
+
+#[test]
+fn a_date_invalid_in_the_chosen_order_names_its_column() {
+    let (_d, g) = garage();
+    // 13/02 settles day-first; 02/30 then is no date at all.
+    let file = "Date,Odometer,FuelConsumed,Cost\n13/02/2024,100,40,60\n30/02/2024,200,40,60\n";
+    let e = import_bytes(&g, file.as_bytes(), None, false).unwrap_err();
+    let Error::Import(ImportError::BadRows { rows, .. }) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(rows[0].line, 3);
+    assert_eq!(rows[0].column.as_deref(), Some("Date"));
 }

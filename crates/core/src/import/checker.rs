@@ -49,6 +49,8 @@ pub(super) struct Checker {
     pub(super) keys: KeySet,
     pub(super) total: u64,
     pub(super) collect_fills: bool,
+    /// Record field → file column, from the parser (see `Event::Fields`).
+    pub(super) fields: Vec<(&'static str, String)>,
     pub(super) out: Outcome,
 }
 
@@ -60,9 +62,13 @@ impl Checker {
         cancel: &AtomicBool,
         emit: &mut dyn FnMut(NewRecord) -> std::result::Result<(), ImportError>,
     ) -> std::result::Result<(), ImportError> {
-        let line = match &ev {
-            Event::Item(it) => it.line,
-            Event::Bad(e) => e.line,
+        let line = match ev {
+            Event::Item(ref it) => it.line,
+            Event::Bad(ref e) => e.line,
+            Event::Fields(f) => {
+                self.fields = f;
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         if line != self.out.last_line {
@@ -128,7 +134,12 @@ impl Checker {
     ) -> std::result::Result<NaiveDateTime, RowError> {
         d.resolve(self.order).ok_or_else(|| RowError {
             line,
-            column: Some("date".into()),
+            column: Some(
+                self.fields
+                    .iter()
+                    .find(|(f, _)| *f == "occurred_at")
+                    .map_or_else(|| "date".to_owned(), |(_, c)| c.clone()),
+            ),
             reason: format!(
                 "{:02}/{:02}/{} is not a valid date as {:?}",
                 d.a, d.b, d.c, self.order
@@ -147,9 +158,16 @@ impl Checker {
         if !t.public.included {
             return Ok(None);
         }
+        let fields = &self.fields;
         let verr = |e: Error| RowError {
             line: it.line,
-            column: e.field().map(str::to_owned),
+            // The file's column when known ("FuelConsumed"), else the record field.
+            column: e.field().map(|f| {
+                fields
+                    .iter()
+                    .find(|(name, _)| *name == f)
+                    .map_or_else(|| f.to_owned(), |(_, col)| col.clone())
+            }),
             reason: e.reason(),
         };
         let v = &t.vehicle;

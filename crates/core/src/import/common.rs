@@ -109,6 +109,9 @@ pub enum Event {
     Item(Item),
     Bad(RowError),
     Warning(String),
+    /// Which file column holds each record field, so that a validation error ("quantity
+    /// must be greater than zero") names the column the user sees ("FuelConsumed").
+    Fields(Vec<(&'static str, String)>),
 }
 
 pub type Sink<'a> = dyn FnMut(Event) -> Result<(), ImportError> + 'a;
@@ -169,6 +172,16 @@ impl Columns {
                 column: what.to_owned(),
                 found: self.names.join(", "),
             })
+    }
+
+    /// The `Event::Fields` for these columns.
+    pub fn fields(&self, pairs: &[(&'static str, Option<usize>)]) -> Event {
+        Event::Fields(
+            pairs
+                .iter()
+                .filter_map(|(f, c)| Some((*f, self.names.get((*c)?)?.clone())))
+                .collect(),
+        )
     }
 
     pub fn name(&self, i: usize) -> &str {

@@ -157,6 +157,16 @@ pub fn parse(
                 c.require(VOLUME, line, "Volume")?;
                 c.require(ODOMETER, line, "Odometer")?;
             }
+            sink(c.fields(&[
+                ("occurred_at", c.find(DATE)),
+                ("odometer", c.find(ODOMETER)),
+                ("quantity", c.find(VOLUME)),
+                ("total_cost", c.find(TOTAL)),
+                ("cost", c.find(TOTAL)),
+                ("title", c.find(TYPE)),
+                ("notes", c.find(NOTES)),
+                ("station", c.find(STATION)),
+            ]))?;
             cols = Some(c);
             return Ok(());
         };

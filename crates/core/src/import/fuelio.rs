@@ -71,7 +71,29 @@ pub fn parse(
             return Ok(());
         }
         let Some(c) = &cols else {
-            cols = Some(Columns::new(rec));
+            let c = Columns::new(rec);
+            match section {
+                Section::Log => sink(c.fields(&[
+                    ("occurred_at", c.find(&["data", "date"])),
+                    ("odometer", c.find_prefix(&["odo"])),
+                    ("quantity", c.find_prefix(&["fuel"])),
+                    ("total_cost", c.find_prefix(&["price"])),
+                    ("notes", c.find_prefix(&["notes"])),
+                    ("station", c.find_prefix(&["city"])),
+                ]))?,
+                Section::Costs => sink(c.fields(&[
+                    ("occurred_at", c.find(&["date"])),
+                    ("odometer", c.find(&["odo"])),
+                    ("cost", c.find(&["cost"])),
+                    ("title", c.find(&["costtitle", "title"])),
+                    ("due_at", c.find(&["reminddate"])),
+                    ("due_odometer", c.find(&["remindodo"])),
+                    ("recur_months", c.find(&["repeatmonths"])),
+                    ("recur_distance", c.find(&["repeatodo"])),
+                ]))?,
+                _ => {}
+            }
+            cols = Some(c);
             return Ok(());
         };
         let row = Row { rec, cols: c, line };

@@ -18,7 +18,17 @@ pub fn parse(
     let mut vehicles: HashMap<String, usize> = HashMap::new();
     super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
         let Some(l) = &layout else {
-            layout = Some(Layout::new(Columns::new(rec), line)?);
+            let l = Layout::new(Columns::new(rec), line)?;
+            sink(l.cols.fields(&[
+                ("occurred_at", Some(l.date)),
+                ("odometer", Some(l.odometer)),
+                ("quantity", Some(l.quantity)),
+                ("total_cost", Some(l.price)),
+                ("notes", l.notes),
+                ("tags", l.tags),
+                ("station", l.brand),
+            ]))?;
+            layout = Some(l);
             return Ok(());
         };
         let row = Row {

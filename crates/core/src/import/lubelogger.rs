@@ -47,6 +47,18 @@ pub fn parse(
             let cols = Columns::new(rec);
             let l = Layout::new(cols, format, line)?;
             sink(Event::Vehicle(l.draft()))?;
+            sink(l.cols.fields(&[
+                ("occurred_at", Some(l.date)),
+                ("odometer", l.odometer),
+                ("quantity", l.quantity),
+                ("total_cost", l.cost.or(l.price)),
+                ("cost", l.cost),
+                ("title", l.description),
+                ("category", l.category),
+                ("notes", l.notes),
+                ("tags", l.tags),
+                ("station", l.station),
+            ]))?;
             layout = Some(l);
             return Ok(());
         };

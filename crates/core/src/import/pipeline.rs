@@ -95,6 +95,7 @@ pub(super) fn run(
         keys,
         total: scan.rows,
         collect_fills: scan.has_economy,
+        fields: Vec::new(),
         out: Outcome::default(),
     };
     let counts_vehicles = checker
@@ -213,6 +214,7 @@ impl Scan {
                 self.warnings.push(w);
                 return Ok(());
             }
+            Event::Fields(_) => return Ok(()),
             Event::Bad(e) => e.line,
             Event::Item(it) => {
                 if let Some(d) = it.kind.date() {
