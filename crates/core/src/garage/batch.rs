@@ -3,6 +3,7 @@
 //! and emits one change event per (vehicle, kind) after the commit.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -122,16 +123,18 @@ impl Garage {
         };
         self.write(name, opts.source, |tx, touched: &mut Touched| {
             let mut summary = BatchSummary::default();
-            let mut known: HashMap<String, Vehicle> = HashMap::new();
+            // Shared, not cloned, per record: a million-row import would otherwise copy
+            // the vehicle (six strings) a million times.
+            let mut known: HashMap<String, Rc<Vehicle>> = HashMap::new();
             let vehicle = |tx: &rusqlite::Connection,
                            id: &str,
-                           known: &mut HashMap<String, Vehicle>|
-             -> Result<Vehicle> {
+                           known: &mut HashMap<String, Rc<Vehicle>>|
+             -> Result<Rc<Vehicle>> {
                 if let Some(v) = known.get(id) {
-                    return Ok(v.clone());
+                    return Ok(Rc::clone(v));
                 }
-                let v = live_vehicle(tx, id)?;
-                known.insert(id.to_owned(), v.clone());
+                let v = Rc::new(live_vehicle(tx, id)?);
+                known.insert(id.to_owned(), Rc::clone(&v));
                 Ok(v)
             };
             for (i, rec) in records.into_iter().enumerate() {
@@ -143,7 +146,7 @@ impl Garage {
                         v.id = id.unwrap_or_else(new_id);
                         vehicles::insert(tx, &v, &stamp)?;
                         touched.add(&v.id, RecordKind::Vehicle);
-                        known.insert(v.id.clone(), v);
+                        known.insert(v.id.clone(), Rc::new(v));
                         summary.vehicles += 1;
                     }
                     NewRecord::Fuel { id, input } => {
