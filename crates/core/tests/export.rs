@@ -10,6 +10,7 @@ use glovebox_core::export::{self, backup, CsvKind};
 use glovebox_core::garage::BatchOptions;
 use glovebox_core::generator::{self, DatasetSize, GeneratorConfig};
 use glovebox_core::import::{self, BytesSource, ImportOptions};
+use glovebox_core::service::ServiceKind;
 use glovebox_core::{Garage, NewRecord, Page};
 
 fn garage() -> (tempfile::TempDir, Garage) {
@@ -99,6 +100,21 @@ fn csv_export_reimports_to_the_same_records() {
     let opts = ImportOptions::default();
     import::commit(&g, &fixture("fuelio.csv"), &opts, &|_| {}, &never).unwrap();
     import::commit(&g, &fixture("fuelly.csv"), &opts, &|_| {}, &never).unwrap();
+    // Repairs too: the export's Type column keeps the kind across the round trip.
+    let repair = ImportOptions {
+        format: Some(import::Format::LubeloggerRepair),
+        vehicle: Some("Octavia".into()),
+        ..Default::default()
+    };
+    let r = import::commit(
+        &g,
+        &fixture("lubelogger_service.csv"),
+        &repair,
+        &|_| {},
+        &never,
+    )
+    .unwrap();
+    assert_eq!(r.new_records.service, 2);
     let (_d2, g2) = garage();
     for v in g.vehicles(true).unwrap() {
         // A CSV names no units (LubeLogger's neither): the user imports into a vehicle
@@ -157,6 +173,13 @@ fn csv_export_reimports_to_the_same_records() {
             recs
         };
         assert_eq!(strip_service(&g, &v.id), strip_service(&g2, &v2.id));
+        if v.name == "Octavia" {
+            let kinds: Vec<_> = strip_service(&g2, &v2.id).iter().map(|s| s.kind).collect();
+            assert_eq!(
+                kinds.iter().filter(|k| **k == ServiceKind::Repair).count(),
+                2
+            );
+        }
         assert!(!g.fuel_records(&v.id, Page::ALL).unwrap().is_empty());
     }
 }
