@@ -552,3 +552,21 @@ fn a_date_invalid_in_the_chosen_order_names_its_column() {
     assert_eq!(rows[0].line, 3);
     assert_eq!(rows[0].column.as_deref(), Some("Date"));
 }
+
+#[test]
+fn a_file_with_no_new_rows_creates_no_vehicle() {
+    let (_d, g) = garage();
+    let r = import_bytes(&g, b"Date,Odometer,FuelConsumed,Cost\n", None, false).unwrap();
+    assert_eq!(r.new_records.total(), 0);
+    assert!(g.vehicles(true).unwrap().is_empty());
+    // All rows bad, skipped: still no empty vehicle.
+    let r = import_bytes(
+        &g,
+        b"Date,Odometer,FuelConsumed,Cost\n2024-01-01,x,1,1\n",
+        None,
+        true,
+    )
+    .unwrap();
+    assert_eq!((r.new_records.total(), r.bad_rows.len()), (0, 1));
+    assert!(g.vehicles(true).unwrap().is_empty());
+}

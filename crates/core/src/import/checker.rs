@@ -40,6 +40,8 @@ pub(super) struct Outcome {
     pub(super) done: u64,
     pub(super) last_line: u64,
     pub(super) warnings: Vec<String>,
+    /// Vehicles (by index) that received a record; new ones were created then.
+    pub(super) created: Vec<usize>,
 }
 
 pub(super) struct Checker {
@@ -105,6 +107,18 @@ impl Checker {
                         self.out
                             .first_rows
                             .push(self.preview_row(it.line, &rec, kind));
+                    }
+                    // A new vehicle is created just before its first record, so a file
+                    // whose rows are all duplicates or bad leaves no empty vehicle behind.
+                    if !self.out.created.contains(&it.vehicle) {
+                        self.out.created.push(it.vehicle);
+                        let t = &self.targets[it.vehicle];
+                        if t.is_new {
+                            emit(NewRecord::Vehicle {
+                                id: Some(t.vehicle.id.clone()),
+                                input: t.input.clone(),
+                            })?;
+                        }
                     }
                     emit(rec)?;
                 }
@@ -433,7 +447,12 @@ impl Checker {
             ));
         }
         let mut counts = self.out.counts;
-        counts.vehicles = 0;
+        counts.vehicles = self
+            .out
+            .created
+            .iter()
+            .filter(|&&i| self.targets[i].is_new)
+            .count() as u64;
         ImportReport {
             format,
             date_order: self.order,

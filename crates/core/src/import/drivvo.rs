@@ -2,6 +2,10 @@
 //! (other sections are skipped), headers and yes/no values in the app's language.
 //! Expenses (parking, insurance, tolls…) become service records whose category is the
 //! expense type, so their cost is kept.
+//!
+//! The header aliases cover the section and column names in the issue and their common
+//! translations; they have not been checked against every language Drivvo exports in.
+//! A file whose columns are not recognised is refused with the missing column named.
 
 use super::common::{Columns, Event, Item, ItemKind, ParseCtx, Row, Sink, VehicleDraft};
 use super::{ImportError, RowError};
@@ -72,7 +76,18 @@ const TOTAL: &[&str] = &[
     "betrag",
     "cost",
 ];
-const PRICE: &[&str] = &["price", "preço", "preco", "precio", "prix", "preis"];
+const PRICE: &[&str] = &[
+    "price",
+    "pricel",
+    "pricegal",
+    "priceperunit",
+    "unitprice",
+    "preço",
+    "preco",
+    "precio",
+    "prix",
+    "preis",
+];
 const FULL: &[&str] = &[
     "fulltank",
     "tankfull",

@@ -98,28 +98,12 @@ pub(super) fn run(
         fields: Vec::new(),
         out: Outcome::default(),
     };
-    let counts_vehicles = checker
-        .targets
-        .iter()
-        .filter(|t| t.is_new && t.public.included)
-        .count() as u64;
-
     if write {
         let (tx, rx) = mpsc::sync_channel::<Vec<Result<NewRecord>>>(8);
         let skip = opts.skip_bad_rows;
         let (written, checker) = std::thread::scope(|s| {
             let worker = s.spawn(move || {
                 let mut buf: Vec<Result<NewRecord>> = Vec::with_capacity(CHUNK);
-                for t in checker
-                    .targets
-                    .iter()
-                    .filter(|t| t.is_new && t.public.included)
-                {
-                    buf.push(Ok(NewRecord::Vehicle {
-                        id: Some(t.vehicle.id.clone()),
-                        input: t.input.clone(),
-                    }));
-                }
                 let mut closed = false;
                 let res = parse(format, src, delimiter, &ctx, &mut |ev| {
                     checker.on(ev, progress, cancel, &mut |rec| {
@@ -182,9 +166,7 @@ pub(super) fn run(
             checker.on(ev, progress, cancel, &mut |_| Ok(()))
         })
         .map_err(fatal)?;
-        let mut report = checker.finish(format, scan.rows, warnings, opts.skip_bad_rows);
-        report.new_records.vehicles = counts_vehicles;
-        Ok(report)
+        Ok(checker.finish(format, scan.rows, warnings, opts.skip_bad_rows))
     }
 }
 
