@@ -426,7 +426,27 @@ fn malformed_files_are_refused_with_line_and_column_and_nothing_is_written() {
             lube,
             |e| {
                 matches!(e, Error::Import(ImportError::BadRows { count: 1, rows })
-                if rows[0].line == 3 && rows[0].column.as_deref() == Some("FuelConsumed"))
+                if rows[0].line == 3 && rows[0].reason.contains("2 of the header's 4 fields"))
+            },
+        ),
+        (
+            // csv readers take an unterminated quote to the end of the file: the row is
+            // short of fields, and refused rather than read as 40 L for nothing.
+            "truncated inside a quoted field",
+            format!("{header}2024-01-01,100,40,60\n2024-01-15,600,\"40").into_bytes(),
+            lube,
+            |e| {
+                matches!(e, Error::Import(ImportError::BadRows { count: 1, rows })
+                if rows[0].line == 3 && rows[0].reason.contains("cut off"))
+            },
+        ),
+        (
+            "a required value missing",
+            format!("{header}2024-01-01,100,,60\n").into_bytes(),
+            lube,
+            |e| {
+                matches!(e, Error::Import(ImportError::BadRows { count: 1, rows })
+                if rows[0].line == 2 && rows[0].column.as_deref() == Some("FuelConsumed"))
             },
         ),
         (

@@ -205,6 +205,19 @@ impl Row<'_> {
         col.and_then(|c| self.rec.get(c)).unwrap_or("").trim()
     }
 
+    /// A row with fewer fields than its header: LubeLogger, Fuelly and Fuelio always
+    /// write every field, so this is a cut-off line (an unterminated quote even swallows
+    /// the rest of the file into one field), not a short row to guess at.
+    pub fn truncated(&self) -> Option<RowError> {
+        let (have, want) = (self.rec.len(), self.cols.names.len());
+        (have < want).then(|| {
+            self.err(
+                None,
+                format!("has {have} of the header's {want} fields (is the line cut off?)"),
+            )
+        })
+    }
+
     pub fn err(&self, col: Option<usize>, reason: impl Into<String>) -> RowError {
         RowError {
             line: self.line,

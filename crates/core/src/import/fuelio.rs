@@ -97,6 +97,11 @@ pub fn parse(
             return Ok(());
         };
         let row = Row { rec, cols: c, line };
+        if matches!(section, Section::Log | Section::Costs) {
+            if let Some(e) = row.truncated() {
+                return sink(Event::Bad(e));
+            }
+        }
         match section {
             Section::Vehicle => {
                 if have_vehicle {

@@ -36,6 +36,9 @@ pub fn parse(
             cols: &l.cols,
             line,
         };
+        if let Some(e) = row.truncated() {
+            return sink(Event::Bad(e));
+        }
         let name = row.text(Some(l.car)).to_owned();
         if name.is_empty() {
             return sink(Event::Bad(row.err(Some(l.car), "the car name is empty")));

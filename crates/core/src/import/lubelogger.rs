@@ -67,6 +67,9 @@ pub fn parse(
             cols: &l.cols,
             line,
         };
+        if let Some(e) = row.truncated() {
+            return sink(Event::Bad(e));
+        }
         match l.item(&row, ctx) {
             Ok(kind) => sink(Event::Item(Item {
                 line,
