@@ -24,6 +24,7 @@
 mod check;
 mod checker;
 pub mod common;
+mod dates;
 mod drivvo;
 mod fuelio;
 mod fuelly;
