@@ -1,12 +1,14 @@
 //! `glovebox import FILE`: shows what the file holds (preview), then imports it in one
 //! transaction unless `--dry-run`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
-use glovebox_core::import::{self, DateOrder, Format, ImportError, ImportOptions, ImportReport};
+use glovebox_core::import::{
+    self, DateOrder, Format, ImportError, ImportOptions, ImportReport, Progress,
+};
 use glovebox_core::units::Currency;
 use glovebox_core::{Error, Garage};
 
@@ -52,7 +54,17 @@ pub fn run(args: ImportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         import::preview(&garage, &args.file, &opts)
     } else {
         let cancel = AtomicBool::new(false);
-        import::commit(&garage, &args.file, &opts, &|_| {}, &cancel)
+        // A progress line for people watching a big import; never into `out` or a pipe.
+        let tty = std::io::stderr().is_terminal();
+        let progress = |p: Progress| {
+            if tty && p.total > 0 {
+                eprint!("\rimporting: {} / {} rows", p.done, p.total);
+                if p.done == p.total {
+                    eprintln!();
+                }
+            }
+        };
+        import::commit(&garage, &args.file, &opts, &progress, &cancel)
     };
     match result {
         Ok(report) => print_report(&report, out),
