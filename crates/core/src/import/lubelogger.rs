@@ -19,13 +19,14 @@ pub const QUANTITY: &[&str] = &[
     "litres",
     "consumption",
     "quantity",
+    "qty",
     "volume",
 ];
 const COST: &[&str] = &["cost", "totalcost", "totalprice", "total"];
 const PRICE: &[&str] = &["price", "priceperunit", "unitprice"];
 const FULL: &[&str] = &["isfilltofull", "filledup", "fulltank", "full"];
-const PARTIAL: &[&str] = &["partialfuelup", "partial"];
-const MISSED: &[&str] = &["missedfuelup", "missed"];
+const PARTIAL: &[&str] = &["partialfuelup", "partialtank", "partial"];
+const MISSED: &[&str] = &["missedfuelup", "missedfillup", "missed"];
 const NOTES: &[&str] = &["notes", "note"];
 const TAGS: &[&str] = &["tags", "tag"];
 const ECONOMY: &[&str] = &["fueleconomy", "mpg", "economy"];
@@ -205,12 +206,17 @@ impl Layout {
                 notes,
             }),
             _ => {
-                let kind = match r.text(self.kind) {
-                    "" => ctx.service_kind,
-                    t => t
-                        .to_ascii_lowercase()
-                        .parse::<ServiceKind>()
-                        .map_err(|e| r.err(self.kind, e.reason()))?,
+                // Glovebox's export names the kind; other files may use a Type column
+                // for something else, so anything unrecognised keeps the chosen kind.
+                let t = r.text(self.kind).to_ascii_lowercase();
+                let kind = if t.contains("repair") {
+                    ServiceKind::Repair
+                } else if t.contains("upgrade") {
+                    ServiceKind::Upgrade
+                } else if t.contains("service") {
+                    ServiceKind::Service
+                } else {
+                    ctx.service_kind
                 };
                 Ok(ItemKind::Service {
                     kind,
