@@ -590,3 +590,41 @@ fn a_file_with_no_new_rows_creates_no_vehicle() {
     assert_eq!((r.new_records.total(), r.bad_rows.len()), (0, 1));
     assert!(g.vehicles(true).unwrap().is_empty());
 }
+
+#[test]
+fn fuelly_trip_logged_rows_get_their_odometer_rebuilt() {
+    let (_d, g) = garage();
+    let r = commit(&g, "fuelly_trips.csv", &ImportOptions::default()).unwrap();
+    assert!(r.bad_rows.is_empty(), "{:?}", r.bad_rows);
+    assert!(r
+        .warnings
+        .iter()
+        .any(|w| w.contains("rebuilt from their trip")));
+    // Miata: the 03/01 reading is 5000; rows out of date order; +300 on 03/10, +320 on
+    // 03/20. 300 mi / 10 gal = 30 mpg, then 320 / 10 = 32 mpg, as the file says.
+    let miata = vehicle(&g, "Miata");
+    let mut odo: Vec<f64> = g
+        .fuel_records(&miata.id, Page::ALL)
+        .unwrap()
+        .iter()
+        .map(|f| f.odometer.value)
+        .collect();
+    odo.reverse();
+    assert_eq!(odo, vec![5000.0, 5300.0, 5620.0]);
+    assert!(
+        r.economy_mismatches.is_empty(),
+        "{:?}",
+        r.economy_mismatches
+    );
+    // Beetle: no reading at all: counted from 0 (its first trip).
+    let beetle = vehicle(&g, "Beetle");
+    let mut odo: Vec<f64> = g
+        .fuel_records(&beetle.id, Page::ALL)
+        .unwrap()
+        .iter()
+        .map(|f| f.odometer.value)
+        .collect();
+    odo.reverse();
+    assert_eq!(odo, vec![250.0, 450.0]);
+    assert_eq!(closing_economy(&g, &beetle, EconomyUnit::MpgUs), vec![25.0]);
+}

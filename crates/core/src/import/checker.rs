@@ -53,6 +53,8 @@ pub(super) struct Checker {
     pub(super) collect_fills: bool,
     /// Record field → file column, from the parser (see `Event::Fields`).
     pub(super) fields: Vec<(&'static str, String)>,
+    /// Odometers rebuilt from trip distances, by line.
+    pub(super) rebuilt: std::collections::HashMap<u64, f64>,
     pub(super) out: Outcome,
 }
 
@@ -199,7 +201,19 @@ impl Checker {
                 notes,
                 tags,
                 economy,
+                trip: _,
             } => {
+                let odometer = &match (odometer.is_nan(), self.rebuilt.get(&it.line)) {
+                    (false, _) => *odometer,
+                    (true, Some(o)) => *o,
+                    (true, None) => {
+                        return Err(RowError {
+                            line: it.line,
+                            column: Some("odometer".into()),
+                            reason: "neither an odometer reading nor a trip distance".into(),
+                        })
+                    }
+                };
                 let input = FuelInput {
                     vehicle_id: id,
                     occurred_at: self.date(date, it.line)?,

@@ -63,6 +63,9 @@ pub enum ItemKind {
         tags: Vec<String>,
         /// The source's own economy figure, for the cross-check only.
         economy: Option<f64>,
+        /// Distance since the previous fill-up, for files that track trips instead of the
+        /// odometer (Fuelly); `odometer` is NaN until rebuilt from these.
+        trip: Option<f64>,
     },
     Service {
         kind: ServiceKind,

@@ -225,6 +225,7 @@ fn item(s: Section, r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
             notes,
             tags: Vec::new(),
             economy: None,
+            trip: None,
         });
     }
     let kind_text = r.text(c.find(TYPE)).to_owned();

@@ -210,6 +210,7 @@ fn fill_up(r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
         notes: r.text(c.find_prefix(&["notes"])).to_owned(),
         tags: Vec::new(),
         economy: r.opt_number(economy)?.filter(|e| *e > 0.0),
+        trip: None,
     })
 }
 

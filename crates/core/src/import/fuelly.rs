@@ -73,6 +73,7 @@ struct Layout {
     model: Option<usize>,
     economy: Option<usize>,
     odometer: usize,
+    trip: Option<usize>,
     quantity: usize,
     price: usize,
     date: usize,
@@ -93,7 +94,8 @@ impl Layout {
             _ => VolumeUnit::Litre,
         };
         // The distance column (trip miles / km) only tells the unit; odometer is used.
-        let distance_unit = match cols.find(&["miles", "km", "kilometers", "kilometres"]) {
+        let trip = cols.find(&["miles", "km", "kilometers", "kilometres"]);
+        let distance_unit = match trip {
             Some(i) if cols.normed(i) == "miles" => DistanceUnit::Mile,
             Some(_) => DistanceUnit::Kilometre,
             None if volume_unit == VolumeUnit::UsGallon => DistanceUnit::Mile,
@@ -104,6 +106,7 @@ impl Layout {
             model: cols.find(&["model"]),
             economy: cols.find(&["mpg", "l100km", "kml"]),
             odometer: cols.require(&["odometer"], line, "odometer")?,
+            trip,
             quantity,
             price: cols.require(&["price", "priceperunit"], line, "price")?,
             date: cols.require(&["fuelupdate", "date"], line, "fuelup_date")?,
@@ -120,7 +123,14 @@ impl Layout {
 
     fn item(&self, r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
         let date = r.date(Some(self.date))?;
-        let odometer = r.number(Some(self.odometer))?;
+        // Fuelly users who log trip distance instead of the odometer export an empty (or
+        // zero) odometer: it is rebuilt from the trips once all rows are read.
+        let trip = r.opt_number(self.trip)?.filter(|t| *t > 0.0);
+        let odometer = match (r.opt_number(Some(self.odometer))?, trip) {
+            (None | Some(0.0), Some(_)) => f64::NAN,
+            (Some(o), _) => o,
+            (None, None) => r.number(Some(self.odometer))?,
+        };
         let quantity = r.number(Some(self.quantity))?;
         let price = match r.text(Some(self.price)) {
             "" => 0.0,
@@ -141,6 +151,7 @@ impl Layout {
             notes: r.text(self.notes).to_owned(),
             tags: r.tags(self.tags),
             economy: r.opt_number(self.economy)?.filter(|e| *e > 0.0),
+            trip,
         })
     }
 }

@@ -198,6 +198,7 @@ impl Layout {
                     notes,
                     tags,
                     economy,
+                    trip: None,
                 })
             }
             Format::LubeloggerOdometer => Ok(ItemKind::Odometer {

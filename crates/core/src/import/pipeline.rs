@@ -1,5 +1,6 @@
 //! The two passes of an import (see the module docs): scan, then check (and write).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -7,8 +8,8 @@ use super::checker::{Checker, Outcome, PROGRESS_EVERY};
 use super::common::{self, DateEvidence, Event, ItemKind, ParseCtx, Sink, VehicleDraft};
 use super::targets::{existing_keys, resolve_targets};
 use super::{
-    detect, fatal, head_of, looks_binary, Counts, Format, ImportError, ImportOptions, ImportReport,
-    Phase, Progress, Source,
+    detect, fatal, head_of, looks_binary, Counts, DateOrder, Format, ImportError, ImportOptions,
+    ImportReport, Phase, Progress, Source,
 };
 use crate::error::Result;
 use crate::garage::{BatchOptions, NewRecord};
@@ -64,7 +65,10 @@ pub(super) fn run(
     };
 
     // Pass 1: vehicles, date evidence, row count.
-    let mut scan = Scan::default();
+    let mut scan = Scan {
+        collect_trips: format == Format::Fuelly,
+        ..Scan::default()
+    };
     let ctx = ParseCtx {
         money_digits: 2,
         service_kind,
@@ -79,6 +83,11 @@ pub(super) fn run(
         .decide(opts.date_format, format.fixed_date_order(), &mut warnings)
         .map_err(fatal)?;
     let targets = resolve_targets(garage, &scan.drafts, opts, src.stem(), &mut warnings)?;
+    let rebuilt = if scan.trip_rows {
+        rebuild_odometers(&mut scan.trips, order, &mut warnings)
+    } else {
+        Default::default()
+    };
     let ctx = ParseCtx {
         money_digits: targets
             .first()
@@ -96,6 +105,7 @@ pub(super) fn run(
         total: scan.rows,
         collect_fills: scan.has_economy,
         fields: Vec::new(),
+        rebuilt,
         out: Outcome::default(),
     };
     if write {
@@ -177,6 +187,10 @@ struct Scan {
     rows: u64,
     last_line: u64,
     has_economy: bool,
+    /// Some fill-up had no odometer but a trip distance.
+    trip_rows: bool,
+    collect_trips: bool,
+    trips: Vec<TripRow>,
     warnings: Vec<String>,
 }
 
@@ -203,10 +217,25 @@ impl Scan {
                     self.evidence.add(it.line, d);
                 }
                 if let ItemKind::Fuel {
-                    economy: Some(_), ..
-                } = it.kind
+                    date,
+                    odometer,
+                    economy,
+                    trip,
+                    ..
+                } = &it.kind
                 {
-                    self.has_economy = true;
+                    self.has_economy |= economy.is_some();
+                    self.trip_rows |= odometer.is_nan();
+                    // Only Fuelly files (small: one row per fill-up) log trips.
+                    if self.collect_trips {
+                        self.trips.push(TripRow {
+                            vehicle: it.vehicle,
+                            date: *date,
+                            line: it.line,
+                            odometer: *odometer,
+                            trip: trip.unwrap_or(0.0),
+                        });
+                    }
                 }
                 it.line
             }
@@ -229,4 +258,64 @@ impl Scan {
         }
         Ok(())
     }
+}
+
+/// A fill-up as needed to rebuild odometers from trip distances.
+#[derive(Debug, Clone, Copy)]
+struct TripRow {
+    vehicle: usize,
+    date: common::DateParts,
+    line: u64,
+    /// NaN when the file has none.
+    odometer: f64,
+    /// Distance since the previous fill-up.
+    trip: f64,
+}
+
+/// Odometer readings for fill-ups logged by trip distance, by line: in date order, each is
+/// the previous reading plus its trip; before a vehicle's first real reading they are
+/// counted back from it; a vehicle with no reading at all starts from 0.
+fn rebuild_odometers(
+    rows: &mut [TripRow],
+    order: DateOrder,
+    warnings: &mut Vec<String>,
+) -> HashMap<u64, f64> {
+    let mut out = HashMap::new();
+    let when = |r: &TripRow| r.date.resolve(order);
+    rows.sort_by(|a, b| {
+        a.vehicle
+            .cmp(&b.vehicle)
+            .then(when(a).cmp(&when(b)))
+            .then(a.line.cmp(&b.line))
+    });
+    for group in rows.chunk_by(|a, b| a.vehicle == b.vehicle) {
+        let first_known = group.iter().position(|r| !r.odometer.is_nan());
+        let mut odo: Vec<f64> = group.iter().map(|r| r.odometer).collect();
+        match first_known {
+            Some(k) => {
+                for i in (0..k).rev() {
+                    odo[i] = odo[i + 1] - group[i + 1].trip;
+                }
+            }
+            None => odo[0] = group[0].trip,
+        }
+        for i in 1..group.len() {
+            if odo[i].is_nan() {
+                odo[i] = odo[i - 1] + group[i].trip;
+            }
+        }
+        let mut n = 0;
+        for (r, o) in group.iter().zip(odo) {
+            if r.odometer.is_nan() {
+                out.insert(r.line, o);
+                n += 1;
+            }
+        }
+        if n > 0 {
+            warnings.push(format!(
+                "{n} fill-up(s) had no odometer reading; rebuilt from their trip distances"
+            ));
+        }
+    }
+    out
 }
