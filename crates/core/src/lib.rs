@@ -1,12 +1,15 @@
 //! Glovebox core: the domain model, the local database, the one write path, the fuel
 //! economy engine and everything built on them. Knows nothing of any UI.
 
+pub mod completions;
 pub mod economy;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod fuel;
 pub mod garage;
 pub mod generator;
+pub mod import;
 pub mod odometer;
 pub mod perf;
 pub mod reminders;
