@@ -34,6 +34,8 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Restore a JSON backup into an empty database.
     Restore(commands::backup::BackupArgs),
+    /// Run every report cold and warm, then print cache and query health.
+    Stats(commands::stats::StatsArgs),
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -57,5 +59,6 @@ where
         Command::Export(a) => commands::export::run(a, out),
         Command::Backup(a) => commands::backup::run_backup(a, out),
         Command::Restore(a) => commands::backup::run_restore(a, out),
+        Command::Stats(a) => commands::stats::run(a, out),
     }
 }

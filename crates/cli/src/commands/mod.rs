@@ -4,3 +4,4 @@ pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod stats;
