@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
-use glovebox_core::completions::CompletionInput;
 use glovebox_core::export::{self, backup, CsvKind};
-use glovebox_core::garage::BatchOptions;
 use glovebox_core::generator::{self, DatasetSize, GeneratorConfig};
 use glovebox_core::import::{self, BytesSource, ImportOptions};
+use glovebox_core::reminders::CompletionInput;
 use glovebox_core::service::ServiceKind;
-use glovebox_core::{Garage, NewRecord, Page};
+use glovebox_core::{Garage, Page, WriteOptions};
 
 fn garage() -> (tempfile::TempDir, Garage) {
     let dir = tempfile::tempdir().unwrap();
@@ -42,21 +41,18 @@ fn backup_restore_backup_is_identical() {
     // of the backup is exercised.
     let v0 = &s.vehicle_ids[0];
     let reminder = g.reminders(v0).unwrap().remove(0);
-    g.write_batch(
-        [NewRecord::ReminderCompletion {
-            id: None,
-            input: CompletionInput {
-                reminder_id: reminder.id.clone(),
-                completed_at: NaiveDate::from_ymd_opt(2026, 5, 1)
-                    .unwrap()
-                    .and_hms_opt(9, 0, 0)
-                    .unwrap(),
-                odometer: None,
-                service_record_id: None,
-                notes: "done, finally".into(),
-            },
-        }],
-        BatchOptions::default(),
+    g.complete_reminder(
+        &reminder.id,
+        &CompletionInput {
+            completed_at: NaiveDate::from_ymd_opt(2026, 5, 1)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+            odometer: None,
+            notes: "done, finally".into(),
+            service: None,
+        },
+        WriteOptions::CONFIRMED,
     )
     .unwrap();
     g.set_vehicle_archived(&s.vehicle_ids[2], true).unwrap();

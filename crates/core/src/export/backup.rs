@@ -8,11 +8,11 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::completions::{self, Completion, CompletionInput};
 use crate::error::{Error, Result};
 use crate::fuel::{FuelInput, FuelRecord};
 use crate::garage::{BatchOptions, BatchSummary, NewRecord};
 use crate::odometer::{OdometerInput, OdometerRecord};
+use crate::reminders::completion::{self, Completion};
 use crate::reminders::{Reminder, ReminderInput};
 use crate::service::{ServiceInput, ServiceRecord};
 use crate::vehicles::{Vehicle, VehicleInput};
@@ -55,7 +55,9 @@ fn vehicle_backup(garage: &Garage, v: Vehicle) -> Result<VehicleBackup> {
         service: garage.service_records(&id, None, Page::ALL)?,
         odometer: garage.odometer_records(&id, Page::ALL)?,
         reminders: store.read("backup.reminders", |c| crate::reminders::list_all(c, &v))?,
-        completions: store.read("backup.completions", |c| completions::list(c, &id))?,
+        completions: store.read("backup.completions", |c| {
+            completion::list(c, &v, None, Page::ALL)
+        })?,
         vehicle: v,
     })
 }
@@ -238,16 +240,7 @@ fn records_of(vb: VehicleBackup) -> Vec<NewRecord> {
     out.extend(
         vb.completions
             .into_iter()
-            .map(|c| NewRecord::ReminderCompletion {
-                id: Some(c.id),
-                input: CompletionInput {
-                    reminder_id: c.reminder_id,
-                    completed_at: c.completed_at,
-                    odometer: c.odometer,
-                    service_record_id: c.service_record_id,
-                    notes: c.notes,
-                },
-            }),
+            .map(|completion| NewRecord::ReminderCompletion { completion }),
     );
     out
 }

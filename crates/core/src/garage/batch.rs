@@ -8,13 +8,15 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::{live_vehicle, new_id, Garage, Touched};
-use crate::completions::{self, CompletionInput};
 use crate::error::{Error, Result};
 use crate::events::{ChangeSource, RecordKind};
 use crate::fuel::{self, FuelInput};
 use crate::odometer::{self, OdometerInput};
+use crate::reminders::completion::{self, Completion};
 use crate::reminders::{self, ReminderInput};
 use crate::service::{self, ServiceInput};
+use crate::units::Distance;
+use crate::validate;
 use crate::vehicles::{self, Vehicle, VehicleInput};
 
 /// One record to create. `id` keeps a known id (backup restore, generator); `None` makes
@@ -43,10 +45,10 @@ pub enum NewRecord {
         input: ReminderInput,
     },
     /// A reminder done; completing a non-recurring reminder makes it inactive.
-    ReminderCompletion {
-        id: Option<String>,
-        input: CompletionInput,
-    },
+    /// A completion as it was recorded (backup restore): written as is, without
+    /// re-arming the reminder (the restored reminder already carries its next due point).
+    /// An empty `id` makes a new one; `vehicle_id` is taken from the reminder.
+    ReminderCompletion { completion: Completion },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,15 +207,26 @@ impl Garage {
                         touched.add(&v.id, RecordKind::Reminder);
                         summary.reminders += 1;
                     }
-                    NewRecord::ReminderCompletion { id, input } => {
+                    NewRecord::ReminderCompletion { completion: mut c } => {
                         let vehicle_id =
-                            reminders::vehicle_of(tx, &input.reminder_id).map_err(|e| at(i, e))?;
+                            reminders::vehicle_of(tx, &c.reminder_id).map_err(|e| at(i, e))?;
                         let v = vehicle(tx, &vehicle_id, &mut known).map_err(|e| at(i, e))?;
                         let mut reminder =
-                            reminders::get(tx, &v, &input.reminder_id).map_err(|e| at(i, e))?;
-                        let mut c = input.validate(&reminder, now).map_err(|e| at(i, e))?;
-                        c.id = id.unwrap_or_else(new_id);
-                        completions::insert(tx, &c, &stamp)?;
+                            reminders::get(tx, &v, &c.reminder_id).map_err(|e| at(i, e))?;
+                        c.vehicle_id = v.id.clone();
+                        c.completed_at = validate::record_date("completed_at", c.completed_at, now)
+                            .map_err(|e| at(i, e))?;
+                        if let Some(o) = c.odometer {
+                            let o =
+                                validate::odometer("odometer", o.value).map_err(|e| at(i, e))?;
+                            c.odometer = Some(Distance::new(o, v.distance_unit));
+                        }
+                        c.notes = validate::optional_text("notes", &c.notes, validate::MAX_NOTES)
+                            .map_err(|e| at(i, e))?;
+                        if c.id.is_empty() {
+                            c.id = new_id();
+                        }
+                        completion::insert(tx, &c, &stamp)?;
                         if reminder.active
                             && reminder.recur_months.is_none()
                             && reminder.recur_distance.is_none()
