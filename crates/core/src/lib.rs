@@ -11,6 +11,7 @@ pub mod odometer;
 pub mod reminders;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod units;
 pub mod validate;

@@ -1,0 +1,443 @@
+//! The background task: one per open database. It syncs at start, every `interval`,
+//! `debounce` after local writes, and on `sync_now`; after a failure it backs off
+//! exponentially with jitter. Status goes out on a watch channel for the UI.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use glovebox_protocol::sync::{RowOutcome, SyncRow};
+use glovebox_protocol::Hlc;
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::time::Instant;
+
+use super::client::{encode_push, Client};
+use super::rows::{self, META_LAST_SYNCED};
+use super::{SyncConfig, SyncError, SyncOptions, SyncState, SyncStatus};
+use crate::events::ChangeSource;
+use crate::{time, Garage};
+
+/// Stops a push loop that keeps finding dirty rows (someone typing faster than we push
+/// is fine; an endless loop is not): the rest goes out in the next round.
+const MAX_PUSH_BATCHES_PER_ROUND: usize = 10_000;
+/// Immediate retries of one request inside a round before the round fails.
+const REQUEST_RETRIES: u32 = 2;
+/// Local writes postpone a sync by `debounce` each, but by no more than this many
+/// debounce periods in total, so a steady trickle of edits still syncs.
+const MAX_DEBOUNCE_PERIODS: u32 = 5;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Rows sent (each is applied, duplicate or stale on the server).
+    pub pushed: usize,
+    pub push_applied: usize,
+    pub push_duplicate: usize,
+    pub push_stale: usize,
+    /// Rows received.
+    pub pulled: usize,
+    /// Received rows that were newer than ours and were written.
+    pub applied: usize,
+    /// Vehicles whose data changed through `applied` rows.
+    pub vehicles: Vec<String>,
+}
+
+enum Command {
+    SyncNow(oneshot::Sender<Result<SyncReport, SyncError>>),
+}
+
+pub struct SyncEngine;
+
+/// Controls a running engine. Dropping it stops the engine too (the task ends when the
+/// command channel closes), but `stop` also waits for a round in flight to finish.
+pub struct SyncHandle {
+    status: watch::Receiver<SyncStatus>,
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SyncEngine {
+    /// Starts the engine for `garage` on the current tokio runtime. With `config` `None`
+    /// (local-only mode) nothing is spawned and nothing touches the network.
+    pub fn start(garage: Arc<Garage>, config: Option<SyncConfig>) -> SyncHandle {
+        let pending = super::pending_changes(&garage).unwrap_or(0);
+        let last = super::last_synced_at(&garage).unwrap_or(None);
+        let Some(config) = config else {
+            let (_tx, rx) = watch::channel(SyncStatus {
+                state: SyncState::LocalOnly,
+                last_synced_at_ms: last,
+                pending,
+            });
+            return SyncHandle {
+                status: rx,
+                commands: None,
+                task: None,
+            };
+        };
+        let (status_tx, status_rx) = watch::channel(SyncStatus {
+            state: SyncState::Idle,
+            last_synced_at_ms: last,
+            pending,
+        });
+        let wake = Arc::new(Notify::new());
+        let weak: Weak<Notify> = Arc::downgrade(&wake);
+        garage.subscribe(move |e| {
+            // Rows we applied from the server are not news for the server.
+            if e.source != ChangeSource::Sync {
+                if let Some(w) = weak.upgrade() {
+                    w.notify_one();
+                }
+            }
+        });
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(garage, config, status_tx, cmd_rx, wake));
+        SyncHandle {
+            status: status_rx,
+            commands: Some(cmd_tx),
+            task: Some(task),
+        }
+    }
+}
+
+impl SyncHandle {
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A receiver that sees every status change (for the UI).
+    pub fn subscribe(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    /// Runs a full round now (after any round in flight) and returns what it did.
+    pub async fn sync_now(&self) -> Result<SyncReport, SyncError> {
+        let commands = self.commands.as_ref().ok_or(SyncError::NotConfigured)?;
+        let (tx, rx) = oneshot::channel();
+        commands
+            .send(Command::SyncNow(tx))
+            .map_err(|_| SyncError::Stopped)?;
+        rx.await.map_err(|_| SyncError::Stopped)?
+    }
+
+    /// Stops the engine, waiting for a round in flight to finish.
+    pub async fn stop(mut self) {
+        self.commands = None;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+fn backoff(opts: &SyncOptions, failures: u32) -> Duration {
+    let exp = opts
+        .backoff_base
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    let capped = exp.min(opts.backoff_max);
+    // Full jitter on the upper half: devices that failed together do not retry together.
+    capped.mul_f64(0.5 + rand::random::<f64>() * 0.5)
+}
+
+async fn run(
+    garage: Arc<Garage>,
+    config: SyncConfig,
+    status: watch::Sender<SyncStatus>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    wake: Arc<Notify>,
+) {
+    let opts = config.options.clone();
+    let client = match Client::new(
+        &config.credentials.server_url,
+        Some(config.credentials.token.clone()),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            set_state(
+                &status,
+                SyncState::Error {
+                    reason: e.to_string(),
+                },
+            );
+            return;
+        }
+    };
+    let round = Round {
+        garage,
+        client,
+        opts: opts.clone(),
+        status,
+    };
+    let mut failures = 0u32;
+    let mut next_at = Instant::now();
+    let mut debounce_started: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                None => break,
+                Some(Command::SyncNow(reply)) => {
+                    let r = round.run_reported(&mut failures).await;
+                    next_at = round.next_at(&r, failures);
+                    debounce_started = None;
+                    let _ = reply.send(r);
+                }
+            },
+            _ = wake.notified() => {
+                let now = Instant::now();
+                let started = *debounce_started.get_or_insert(now);
+                let latest = started + opts.debounce * MAX_DEBOUNCE_PERIODS;
+                let mut at = (now + opts.debounce).min(latest);
+                if failures > 0 {
+                    // Do not let a burst of edits defeat the backoff.
+                    at = at.max(next_at);
+                }
+                next_at = at;
+            }
+            _ = tokio::time::sleep_until(next_at) => {
+                let r = round.run_reported(&mut failures).await;
+                next_at = round.next_at(&r, failures);
+                debounce_started = None;
+            }
+        }
+    }
+}
+
+fn set_state(status: &watch::Sender<SyncStatus>, state: SyncState) {
+    status.send_modify(|s| s.state = state);
+}
+
+struct Round {
+    garage: Arc<Garage>,
+    client: Client,
+    opts: SyncOptions,
+    status: watch::Sender<SyncStatus>,
+}
+
+impl Round {
+    fn next_at(&self, r: &Result<SyncReport, SyncError>, failures: u32) -> Instant {
+        match r {
+            Ok(_) => Instant::now() + self.opts.interval,
+            Err(_) => Instant::now() + backoff(&self.opts, failures),
+        }
+    }
+
+    async fn run_reported(&self, failures: &mut u32) -> Result<SyncReport, SyncError> {
+        let r = self.run().await;
+        let pending = self.blocking(super::pending_changes).await.unwrap_or(0);
+        match &r {
+            Ok(report) => {
+                *failures = 0;
+                if !report.vehicles.is_empty() {
+                    if let Some(hook) = &self.opts.on_applied {
+                        hook(&report.vehicles);
+                    }
+                }
+                let now = time::now_millis();
+                let _ = self
+                    .blocking(move |g| {
+                        Ok(g.store().meta_set(META_LAST_SYNCED, &now.to_string())?)
+                    })
+                    .await;
+                self.status.send_modify(|s| {
+                    s.state = SyncState::Idle;
+                    s.last_synced_at_ms = Some(now);
+                    s.pending = pending;
+                });
+            }
+            Err(e) => {
+                *failures = failures.saturating_add(1);
+                tracing::warn!("sync failed (attempt {failures}): {e}");
+                let reason = e.to_string();
+                let state = match e {
+                    SyncError::Network(_) => SyncState::Offline { reason },
+                    _ => SyncState::Error { reason },
+                };
+                self.status.send_modify(|s| {
+                    s.state = state;
+                    s.pending = pending;
+                });
+            }
+        }
+        r
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Garage) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let g = self.garage.clone();
+        tokio::task::spawn_blocking(move || f(&g))
+            .await
+            .map_err(|e| {
+                SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}")))
+            })?
+    }
+
+    /// Retries transient failures of one idempotent request a couple of times.
+    async fn retry<T, F, Fut>(&self, f: F) -> Result<T, SyncError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match f().await {
+                Err(e) if e.is_transient() && attempt < REQUEST_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(&self.opts, attempt) / 2).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn progress(&self, done: u64, total: u64) {
+        set_state(
+            &self.status,
+            SyncState::Syncing {
+                done,
+                total: total.max(done),
+            },
+        );
+    }
+
+    async fn run(&self) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let mut total = self.blocking(super::pending_changes).await?;
+        let mut done = 0u64;
+        self.progress(0, total);
+
+        // Push: batches of at most push_batch_rows rows and push_batch_bytes bytes.
+        for _ in 0..MAX_PUSH_BATCHES_PER_ROUND {
+            let limit = self.opts.push_batch_rows;
+            let rows = self
+                .blocking(move |g| {
+                    Ok(g.store()
+                        .read("sync.read_dirty", |c| rows::read_dirty(c, limit))?)
+                })
+                .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let batch = cut_to_bytes(rows, self.opts.push_batch_bytes)?;
+            let body = encode_push(&batch)?;
+            let resp = self.retry(|| self.client.push(body.clone())).await?;
+            if resp.results.len() != batch.len() {
+                return Err(SyncError::Protocol(format!(
+                    "pushed {} rows, got {} results",
+                    batch.len(),
+                    resp.results.len()
+                )));
+            }
+            for r in &resp.results {
+                match r.result {
+                    RowOutcome::Applied => report.push_applied += 1,
+                    RowOutcome::Duplicate => report.push_duplicate += 1,
+                    // The server's newer version comes back in the pull below.
+                    RowOutcome::Stale => report.push_stale += 1,
+                }
+            }
+            // Every outcome means the server holds this version or a newer one.
+            let acked: Vec<(String, String, Hlc)> =
+                batch.into_iter().map(|r| (r.table, r.id, r.hlc)).collect();
+            report.pushed += acked.len();
+            done += acked.len() as u64;
+            self.blocking(move |g| {
+                Ok(g.store()
+                    .write("sync.clear_dirty", |tx| rows::clear_dirty(tx, &acked))?)
+            })
+            .await?;
+            self.progress(done, total);
+        }
+
+        // Pull pages until caught up; each page and its cursor commit together.
+        let mut cursor = self
+            .blocking(|g| Ok(g.store().read("sync.cursor", rows::cursor)?))
+            .await?;
+        let mut vehicles = std::collections::BTreeSet::new();
+        loop {
+            let page = self
+                .retry(|| self.client.pull(cursor, self.opts.pull_limit))
+                .await?;
+            if page.cursor < cursor {
+                return Err(SyncError::Protocol(format!(
+                    "the server's sequence went backwards ({} after {cursor}); was its database replaced?",
+                    page.cursor
+                )));
+            }
+            let n = page.rows.len();
+            total += n as u64;
+            let (rows, next) = (page.rows, page.cursor);
+            let applied = self.blocking(move |g| g.apply_remote(&rows, next)).await?;
+            report.pulled += n;
+            report.applied += applied.applied;
+            vehicles.extend(applied.vehicles);
+            cursor = next;
+            done += n as u64;
+            self.progress(done, total);
+            if !page.has_more || n == 0 {
+                break;
+            }
+        }
+        report.vehicles = vehicles.into_iter().collect();
+        Ok(report)
+    }
+}
+
+/// Keeps the longest prefix of `rows` whose JSON fits in `max_bytes` (at least one row:
+/// a single row larger than the limit is the server's to refuse, with a clear 413).
+fn cut_to_bytes(mut rows: Vec<SyncRow>, max_bytes: usize) -> Result<Vec<SyncRow>, SyncError> {
+    // Envelope `{"rows":[...]}` plus a comma per row.
+    let mut size = 12usize;
+    let mut keep = 0;
+    for r in &rows {
+        let len = serde_json::to_vec(r)
+            .map_err(|e| SyncError::Local(crate::Error::Other(e.to_string())))?
+            .len()
+            + 1;
+        if keep > 0 && size + len > max_bytes {
+            break;
+        }
+        size += len;
+        keep += 1;
+    }
+    rows.truncate(keep);
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: usize) -> SyncRow {
+        let mut data = serde_json::Map::new();
+        data.insert("notes".into(), "x".repeat(n).into());
+        SyncRow {
+            table: "fuel_records".into(),
+            id: "a".into(),
+            hlc: Hlc::new(1, 0, "ab"),
+            deleted: false,
+            data,
+        }
+    }
+
+    #[test]
+    fn batches_are_cut_by_bytes_but_never_empty() {
+        let rows: Vec<_> = (0..10).map(|_| row(1000)).collect();
+        let cut = cut_to_bytes(rows.clone(), 3500).unwrap();
+        assert_eq!(cut.len(), 3);
+        assert!(encode_push(&cut).unwrap().len() <= 3500);
+        assert_eq!(cut_to_bytes(rows, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let opts = SyncOptions {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            ..SyncOptions::default()
+        };
+        let b1 = backoff(&opts, 1);
+        assert!(b1 >= Duration::from_millis(50) && b1 <= Duration::from_millis(100));
+        let b3 = backoff(&opts, 3);
+        assert!(b3 >= Duration::from_millis(200) && b3 <= Duration::from_millis(400));
+        assert!(backoff(&opts, 30) <= Duration::from_millis(1000));
+    }
+}
