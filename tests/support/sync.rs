@@ -66,10 +66,42 @@ impl TestServer {
 
     /// Stops the server and starts a new one on the same database and port.
     pub async fn restart(self) -> TestServer {
+        self.stop().await.start().await
+    }
+
+    pub async fn stop(self) -> StoppedServer {
         let addr = self.server.addr;
         self.server.stop().await.expect("server stops");
-        let server = glovebox_server::start_sqlite(
+        StoppedServer {
             addr,
+            dir: self.dir,
+            limits: self.limits,
+        }
+    }
+
+    /// Synced rows the server holds for `user` (every version counted once).
+    pub fn rows_of(&self, user: &str) -> u64 {
+        self.server
+            .state
+            .storage
+            .user(user)
+            .expect("user query")
+            .expect("user exists")
+            .rows
+    }
+}
+
+/// A stopped server's database and port, to start it again.
+pub struct StoppedServer {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    pub limits: LimitsConfig,
+}
+
+impl StoppedServer {
+    pub async fn start(self) -> TestServer {
+        let server = glovebox_server::start_sqlite(
+            self.addr,
             self.dir.path().join("server.db"),
             self.limits.clone(),
         )
