@@ -333,3 +333,58 @@ async fn credentials_persist_with_a_private_token_file() {
         .iter()
         .all(|d| d.revoked));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_login_now_status_logout() {
+    let srv = TestServer::start().await;
+    srv.add_user("ann");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db").to_string_lossy().into_owned();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, format!("{PASSWORD}\n")).unwrap();
+    add_vehicle(&glovebox_core::Garage::open(&db).unwrap(), "Golf");
+    let url = srv.url();
+    let pw = pw.to_string_lossy().into_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        let cli = |args: &[&str], out: &mut Vec<u8>| {
+            let mut all = vec!["glovebox", "sync", "--db", &db];
+            all.extend_from_slice(args);
+            glovebox_cli::run(all, out).unwrap();
+        };
+        cli(&["status"], &mut out);
+        cli(
+            &[
+                "login",
+                "--server",
+                &url,
+                "--user",
+                "ann",
+                "--password-file",
+                &pw,
+                "--device",
+                "cli",
+            ],
+            &mut out,
+        );
+        cli(&["status"], &mut out);
+        cli(&["now"], &mut out);
+        cli(&["status"], &mut out);
+        cli(&["logout"], &mut out);
+        cli(&["status"], &mut out);
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.starts_with("Local only"), "{out}");
+    assert!(out.contains("Logged in to"), "{out}");
+    assert!(out.contains("Pending:     1 local changes"), "{out}");
+    assert!(out.contains("Pushed 1 changes (1 new"), "{out}");
+    assert!(out.contains("Pending:     0 local changes"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("Local only: no sync server configured."),
+        "{out}"
+    );
+    assert_eq!(srv.rows_of("ann"), 1);
+}

@@ -115,14 +115,16 @@ impl StoppedServer {
     }
 }
 
-/// Options for tests: never sync by timer or debounce (tests call `sync_now`), and retry
-/// quickly.
+/// Options for tests: never sync by timer, debounce or backoff (tests call `sync_now`).
 pub fn test_options() -> SyncOptions {
     SyncOptions {
         interval: Duration::from_secs(3600),
         debounce: Duration::from_secs(3600),
-        backoff_base: Duration::from_millis(5),
-        backoff_max: Duration::from_millis(50),
+        // The engine never retries on its own in tests (that would race with the test's
+        // faults); sync_now does not wait for the backoff.
+        backoff_base: Duration::from_secs(3600),
+        backoff_max: Duration::from_secs(3600),
+        request_retry_delay: Duration::from_millis(5),
         ..SyncOptions::default()
     }
 }
@@ -155,6 +157,9 @@ impl Device {
                 options,
             }),
         );
+        // Let the start-up round finish before the test queues faults or writes: a
+        // sync_now is served after it, and its own result does not matter here.
+        let _ = handle.sync_now().await;
         Device {
             garage,
             handle,

@@ -26,6 +26,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Generate a deterministic dataset (demo, small, medium or fleet) for benchmarks.
     Generate(commands::generate::GenerateArgs),
+    /// Sync with a Glovebox server: login, now, status, logout.
+    Sync(commands::sync::SyncArgs),
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -45,5 +47,6 @@ where
     match cli.command {
         Command::Demo(a) => commands::demo::run(a, out),
         Command::Generate(a) => commands::generate::run(a, out),
+        Command::Sync(a) => commands::sync::run(a, out),
     }
 }

@@ -169,7 +169,10 @@ async fn run(
     let mut next_at = Instant::now();
     let mut debounce_started: Option<Instant> = None;
     loop {
+        // Commands first: a sync_now that is already waiting serves as the start-up or
+        // timer round too (it resets the timer), so callers always get a full report.
         tokio::select! {
+            biased;
             cmd = commands.recv() => match cmd {
                 None => break,
                 Some(Command::SyncNow(reply)) => {
@@ -281,7 +284,8 @@ impl Round {
             match f().await {
                 Err(e) if e.is_transient() && attempt < REQUEST_RETRIES => {
                     attempt += 1;
-                    tokio::time::sleep(backoff(&self.opts, attempt) / 2).await;
+                    let d = self.opts.request_retry_delay * (1 << attempt);
+                    tokio::time::sleep(d.mul_f64(0.5 + rand::random::<f64>() * 0.5)).await;
                 }
                 r => return r,
             }

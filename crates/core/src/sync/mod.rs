@@ -104,6 +104,8 @@ pub struct SyncOptions {
     /// First retry delay after a failure; doubles per failure up to `backoff_max`.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Pause before re-sending one failed request inside a round (doubles per attempt).
+    pub request_retry_delay: Duration,
     pub push_batch_rows: usize,
     pub push_batch_bytes: usize,
     pub pull_limit: usize,
@@ -117,6 +119,7 @@ impl Default for SyncOptions {
             debounce: Duration::from_secs(2),
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
+            request_retry_delay: Duration::from_millis(250),
             push_batch_rows: glovebox_protocol::sync::CLIENT_MAX_BATCH_ROWS,
             push_batch_bytes: glovebox_protocol::sync::CLIENT_MAX_BATCH_BYTES,
             pull_limit: 500,
