@@ -11,6 +11,8 @@
 mod client;
 mod engine;
 mod rows;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::sync::Arc;
