@@ -60,6 +60,29 @@ fn mint(storage: &dyn glovebox_server::Storage, user: &str) -> (String, String) 
     (token, device)
 }
 
+/// Sums the time of every named local statement, to see where a sync spends it.
+#[derive(Default)]
+struct Totals(std::sync::Mutex<std::collections::BTreeMap<&'static str, (u64, Duration)>>);
+
+impl glovebox_core::store::QueryObserver for Totals {
+    fn observe(&self, name: &'static str, elapsed: Duration) {
+        let mut m = self.0.lock().expect("totals");
+        let e = m.entry(name).or_default();
+        e.0 += 1;
+        e.1 += elapsed;
+    }
+}
+
+impl Totals {
+    fn print(&self, who: &str) {
+        for (name, (n, d)) in self.0.lock().expect("totals").iter() {
+            if name.starts_with("sync.") {
+                println!("  {who} {name}: {n} calls, {d:.2?}");
+            }
+        }
+    }
+}
+
 fn initial(records: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = runtime();
@@ -105,11 +128,15 @@ fn initial(records: u64) {
             n,
             t.elapsed()
         );
+        let ta = Arc::new(Totals::default());
+        a.store().set_observer(ta.clone());
         let ha = SyncEngine::start(a.clone(), Some(ca));
         let t0 = Instant::now();
         let ra = ha.sync_now().await.expect("push");
         let push = t0.elapsed();
         let (b, cb) = device("b.db");
+        let tb = Arc::new(Totals::default());
+        b.store().set_observer(tb.clone());
         let hb = SyncEngine::start(b.clone(), Some(cb));
         let t1 = Instant::now();
         let rb = hb.sync_now().await.expect("pull");
@@ -122,6 +149,14 @@ fn initial(records: u64) {
             "initial sync A -> server -> B: {n} rows in {total:.2?} = {:.0} records/s (target < 5 s)",
             n as f64 / total.as_secs_f64()
         );
+        ta.print("A");
+        tb.print("B");
+        for (name, q) in srv.state.stats.snapshot() {
+            println!(
+                "  server {name}: {} calls, mean {:.2} ms, p99 {:.2} ms",
+                q.count, q.mean_ms, q.p99_ms
+            );
+        }
         ha.stop().await;
         hb.stop().await;
         srv.stop().await.expect("stop");

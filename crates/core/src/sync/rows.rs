@@ -169,16 +169,22 @@ impl Garage {
         let out = self.write("sync.apply", ChangeSource::Sync, |tx, touched| {
             let mut out = ApplyOutcome::default();
             let now = time::now_millis();
+            let mut columns: std::collections::HashMap<&str, Vec<String>> = Default::default();
             for row in rows {
                 let Some(kind) = kind_of(&row.table) else {
                     // A table a newer Glovebox syncs and this one does not know yet.
                     out.skipped += 1;
                     continue;
                 };
-                let cols = data_columns(tx, &row.table)?;
+                let cols = match columns.get(row.table.as_str()) {
+                    Some(c) => c,
+                    None => columns
+                        .entry(kind.table())
+                        .or_insert(data_columns(tx, kind.table())?),
+                };
                 let mut names = vec!["id".to_owned()];
                 let mut values = vec![Value::Text(row.id.clone())];
-                for c in &cols {
+                for c in cols {
                     // Columns this build does not know are ignored; missing ones take
                     // the schema default.
                     if let Some(v) = row.data.get(c) {
