@@ -105,6 +105,8 @@ async fn users_cannot_read_or_overwrite_each_others_rows() {
     srv.add_user("bob");
     let url = srv.url();
     let (ta, tb) = (token(&url, "ann").await, token(&url, "bob").await);
+    // Second devices: a device is not sent back the versions it pushed itself.
+    let (ta2, tb2) = (token(&url, "ann").await, token(&url, "bob").await);
     let id = "0190aaaa-0000-7000-8000-000000000001";
     assert_eq!(
         push(&url, Some(&ta), json!([row(id, 1000, "ann's")]))
@@ -114,7 +116,7 @@ async fn users_cannot_read_or_overwrite_each_others_rows() {
     );
 
     assert!(
-        pull(&url, &tb).await.rows.is_empty(),
+        pull(&url, &tb2).await.rows.is_empty(),
         "bob sees nothing of ann's"
     );
     // Bob pushes the same id with a newer clock: it lands in bob's space only.
@@ -124,11 +126,11 @@ async fn users_cannot_read_or_overwrite_each_others_rows() {
         .await
         .unwrap();
     assert_eq!(r.results[0].result, RowOutcome::Applied);
-    let ann = pull(&url, &ta).await;
+    let ann = pull(&url, &ta2).await;
     assert_eq!(ann.rows.len(), 1);
     assert_eq!(ann.rows[0].data["notes"], "ann's");
     assert_eq!(ann.rows[0].hlc.millis, 1000);
-    let bob = pull(&url, &tb).await;
+    let bob = pull(&url, &tb2).await;
     assert_eq!(bob.rows[0].data["notes"], "bob's");
 }
 
@@ -160,7 +162,14 @@ async fn push_results_follow_the_hlc_rule() {
         [RowOutcome::Duplicate, RowOutcome::Stale]
     );
     assert_eq!(r2.seq, 1, "nothing new was sequenced");
-    let page = pull(&url, &t).await;
+    let own = pull(&url, &t).await;
+    assert_eq!(
+        (own.rows.len(), own.cursor),
+        (0, 1),
+        "own versions skipped, cursor past them"
+    );
+    let t2 = token(&url, "ann").await;
+    let page = pull(&url, &t2).await;
     assert_eq!((page.rows.len(), page.cursor, page.has_more), (1, 1, false));
     assert_eq!(page.rows[0].data["notes"], "b");
 }

@@ -324,7 +324,8 @@ async fn push(
         }
     }
     let st = s.clone();
-    let (results, seq) = blocking(move || Ok(st.storage.push(who.user_id, &req.rows)?)).await?;
+    let (results, seq) =
+        blocking(move || Ok(st.storage.push(who.user_id, &who.device_id, &req.rows)?)).await?;
     for r in &results {
         let c = match r.result {
             RowOutcome::Applied => &s.counters.rows_applied,
@@ -352,7 +353,12 @@ async fn pull(
     let Query(p) = params.map_err(|e| ApiError::bad_request("bad_query", e.body_text()))?;
     let limit = p.limit.unwrap_or(500).clamp(1, s.limits.max_pull_limit);
     let st = s.clone();
-    let page = blocking(move || Ok(st.storage.pull(who.user_id, p.since, limit)?)).await?;
+    let page = blocking(move || {
+        Ok(st
+            .storage
+            .pull(who.user_id, &who.device_id, p.since, limit)?)
+    })
+    .await?;
     Counters::add(&s.counters.rows_pulled, page.rows.len() as u64);
     Ok(Json(PullResponse {
         rows: page.rows,

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use glovebox_protocol::sync::{
-    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
-    StatusResponse, SyncRow, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushResponse, StatusResponse,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::StatusCode;
 
@@ -119,13 +119,6 @@ impl Client {
         )
         .await
     }
-}
-
-pub(crate) fn encode_push(rows: &[SyncRow]) -> Result<Vec<u8>, SyncError> {
-    serde_json::to_vec(&PushRequest {
-        rows: rows.to_vec(),
-    })
-    .map_err(|e| SyncError::Local(crate::Error::Other(e.to_string())))
 }
 
 fn network(e: reqwest::Error) -> SyncError {

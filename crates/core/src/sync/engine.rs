@@ -10,7 +10,7 @@ use glovebox_protocol::Hlc;
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::time::Instant;
 
-use super::client::{encode_push, Client};
+use super::client::Client;
 use super::rows::{self, META_LAST_SYNCED};
 use super::{SyncConfig, SyncError, SyncOptions, SyncState, SyncStatus};
 use crate::events::ChangeSource;
@@ -320,8 +320,7 @@ impl Round {
             if rows.is_empty() {
                 break;
             }
-            let batch = cut_to_bytes(rows, self.opts.push_batch_bytes)?;
-            let body = encode_push(&batch)?;
+            let (batch, body) = encode_batch(rows, self.opts.push_batch_bytes)?;
             let resp = self.retry(|| self.client.push(body.clone())).await?;
             if resp.results.len() != batch.len() {
                 return Err(SyncError::Protocol(format!(
@@ -385,25 +384,34 @@ impl Round {
     }
 }
 
-/// Keeps the longest prefix of `rows` whose JSON fits in `max_bytes` (at least one row:
-/// a single row larger than the limit is the server's to refuse, with a clear 413).
-fn cut_to_bytes(mut rows: Vec<SyncRow>, max_bytes: usize) -> Result<Vec<SyncRow>, SyncError> {
-    // Envelope `{"rows":[...]}` plus a comma per row.
-    let mut size = 12usize;
+/// Encodes the longest prefix of `rows` whose push body fits in `max_bytes` (at least
+/// one row: a single row larger than the limit is the server's to refuse, with a clear
+/// 413). Each row is serialised once; the body is assembled from those bytes.
+fn encode_batch(
+    mut rows: Vec<SyncRow>,
+    max_bytes: usize,
+) -> Result<(Vec<SyncRow>, Vec<u8>), SyncError> {
+    const HEAD: &[u8] = b"{\"rows\":[";
+    const TAIL: &[u8] = b"]}";
+    let mut body = Vec::with_capacity(max_bytes.min(1 << 20));
+    body.extend_from_slice(HEAD);
     let mut keep = 0;
     for r in &rows {
-        let len = serde_json::to_vec(r)
-            .map_err(|e| SyncError::Local(crate::Error::Other(e.to_string())))?
-            .len()
-            + 1;
-        if keep > 0 && size + len > max_bytes {
+        let bytes = serde_json::to_vec(r)
+            .map_err(|e| SyncError::Local(crate::Error::Other(e.to_string())))?;
+        let sep = usize::from(keep > 0);
+        if keep > 0 && body.len() + sep + bytes.len() + TAIL.len() > max_bytes {
             break;
         }
-        size += len;
+        if sep == 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&bytes);
         keep += 1;
     }
+    body.extend_from_slice(TAIL);
     rows.truncate(keep);
-    Ok(rows)
+    Ok((rows, body))
 }
 
 #[cfg(test)]
@@ -425,10 +433,12 @@ mod tests {
     #[test]
     fn batches_are_cut_by_bytes_but_never_empty() {
         let rows: Vec<_> = (0..10).map(|_| row(1000)).collect();
-        let cut = cut_to_bytes(rows.clone(), 3500).unwrap();
+        let (cut, body) = encode_batch(rows.clone(), 3500).unwrap();
         assert_eq!(cut.len(), 3);
-        assert!(encode_push(&cut).unwrap().len() <= 3500);
-        assert_eq!(cut_to_bytes(rows, 10).unwrap().len(), 1);
+        assert!(body.len() <= 3500);
+        let parsed: glovebox_protocol::sync::PushRequest = serde_json::from_slice(&body).unwrap();
+        assert_eq!(parsed.rows, cut);
+        assert_eq!(encode_batch(rows, 10).unwrap().0.len(), 1);
     }
 
     #[test]

@@ -117,13 +117,12 @@ pub(crate) fn count_dirty(conn: &Connection) -> crate::Result<u64> {
 /// Marks pushed versions clean. Matching on the HLC too means a row edited again while its
 /// older version was in flight stays dirty and goes out in the next batch.
 pub(crate) fn clear_dirty(conn: &Connection, rows: &[(String, String, Hlc)]) -> crate::Result<()> {
-    for (table, id, hlc) in rows {
-        if !SYNCED_TABLES.contains(&table.as_str()) {
-            continue;
-        }
+    for table in SYNCED_TABLES {
         let sql = format!("UPDATE {table} SET dirty = 0 WHERE id = ?1 AND hlc = ?2");
-        conn.prepare_cached(&sql)?
-            .execute(rusqlite::params![id, hlc.to_string()])?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for (_, id, hlc) in rows.iter().filter(|r| r.0 == table) {
+            stmt.execute(rusqlite::params![id, hlc.to_string()])?;
+        }
     }
     Ok(())
 }
@@ -225,10 +224,11 @@ impl Garage {
                     continue;
                 }
                 out.applied += 1;
-                let vehicle_id = if kind == RecordKind::Vehicle {
-                    row.id.clone()
-                } else {
-                    vehicle_of(tx, &row.table, &row.id)?.unwrap_or_default()
+                let vehicle_id = match (kind, row.data.get("vehicle_id")) {
+                    (RecordKind::Vehicle, _) => row.id.clone(),
+                    (_, Some(serde_json::Value::String(v))) => v.clone(),
+                    // Not in the payload (an older client?): the stored row knows.
+                    _ => vehicle_of(tx, &row.table, &row.id)?.unwrap_or_default(),
                 };
                 touched.add(&vehicle_id, kind);
                 out.vehicles.insert(vehicle_id);

@@ -77,7 +77,21 @@ pub trait Storage: Send + Sync + 'static {
     /// Applies a batch atomically. Per row: newer HLC than stored → applied (with the
     /// user's next sequence number), equal → duplicate, older → stale. Returns the results
     /// in order and the user's sequence afterwards.
-    fn push(&self, user_id: i64, rows: &[SyncRow]) -> StorageResult<(Vec<RowResult>, u64)>;
-    /// Rows of this user with sequence > `since`, in sequence order, at most `limit`.
-    fn pull(&self, user_id: i64, since: u64, limit: usize) -> StorageResult<PullPage>;
+    /// `device_id` is recorded as the origin of each applied version.
+    fn push(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        rows: &[SyncRow],
+    ) -> StorageResult<(Vec<RowResult>, u64)>;
+    /// Rows of this user with sequence > `since`, in sequence order, at most `limit`,
+    /// leaving out versions `device_id` pushed itself. When no more rows follow, the
+    /// cursor is the user's whole sequence (past any skipped own versions).
+    fn pull(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        since: u64,
+        limit: usize,
+    ) -> StorageResult<PullPage>;
 }

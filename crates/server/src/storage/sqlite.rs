@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS devices (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS devices_by_user ON devices (user_id);
 -- The user is the first key column: a guessed row id alone addresses nothing.
+-- A rowid table (not WITHOUT ROWID): rows carry a few hundred bytes of JSON, too wide to
+-- keep inside a key b-tree efficiently. `origin` is the device that pushed this version;
+-- pulls skip a device's own versions (it already has them, or newer).
 CREATE TABLE IF NOT EXISTS rows (
     user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     tbl      TEXT NOT NULL,
@@ -40,8 +43,9 @@ CREATE TABLE IF NOT EXISTS rows (
     deleted  INTEGER NOT NULL,
     data     TEXT NOT NULL,
     seq      INTEGER NOT NULL,
+    origin   TEXT NOT NULL,
     PRIMARY KEY (user_id, tbl, id)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE UNIQUE INDEX IF NOT EXISTS rows_by_seq ON rows (user_id, seq);
 ";
 
@@ -59,14 +63,15 @@ const DEVICES: &str = "SELECT d.id, d.user_id, u.name, d.name, d.revoked, d.crea
 const REVOKE_DEVICE: &str = "UPDATE devices SET revoked = 1 WHERE id = ?1";
 const AUTHENTICATE: &str = "SELECT user_id, id FROM devices WHERE token_hash = ?1 AND revoked = 0";
 const ROW_HLC: &str = "SELECT hlc FROM rows WHERE user_id = ?1 AND tbl = ?2 AND id = ?3";
-const UPSERT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+const UPSERT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq, origin) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
      ON CONFLICT (user_id, tbl, id) DO UPDATE SET hlc = excluded.hlc, \
-     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq";
+     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq, \
+     origin = excluded.origin";
 const USER_SEQ: &str = "SELECT seq FROM users WHERE id = ?1";
 const SET_USER_SEQ: &str = "UPDATE users SET seq = ?2 WHERE id = ?1";
 const PULL: &str = "SELECT tbl, id, hlc, deleted, data, seq FROM rows \
-     WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+     WHERE user_id = ?1 AND seq > ?2 AND origin <> ?4 ORDER BY seq LIMIT ?3";
 
 const MAX_IDLE_READERS: usize = 8;
 
@@ -86,6 +91,8 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.pragma_update(None, "foreign_keys", "ON")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.set_prepared_statement_cache_capacity(32);
+    // 64 MiB page cache (negative = KiB): the row table outgrows the 2 MiB default fast.
+    c.pragma_update(None, "cache_size", -65536)?;
     Ok(())
 }
 
@@ -274,7 +281,12 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn push(&self, user_id: i64, rows: &[SyncRow]) -> StorageResult<(Vec<RowResult>, u64)> {
+    fn push(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        rows: &[SyncRow],
+    ) -> StorageResult<(Vec<RowResult>, u64)> {
         self.write("rows.push", |tx| {
             let mut seq: i64 = tx
                 .prepare_cached(USER_SEQ)?
@@ -304,7 +316,8 @@ impl Storage for SqliteStorage {
                             row.hlc.to_string(),
                             row.deleted,
                             data,
-                            seq
+                            seq,
+                            device_id
                         ])?;
                         RowOutcome::Applied
                     }
@@ -321,11 +334,36 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn pull(&self, user_id: i64, since: u64, limit: usize) -> StorageResult<PullPage> {
+    fn pull(
+        &self,
+        user_id: i64,
+        device_id: &str,
+        since: u64,
+        limit: usize,
+    ) -> StorageResult<PullPage> {
         self.read("rows.pull", |c| {
+            // One read transaction: the user's sequence and the rows come from the same
+            // snapshot, so "caught up to seq" below is exact.
+            c.execute_batch("BEGIN")?;
+            let out = pull_in_snapshot(c, user_id, device_id, since, limit);
+            c.execute_batch("COMMIT")?;
+            out
+        })
+    }
+}
+
+fn pull_in_snapshot(
+    c: &Connection,
+    user_id: i64,
+    device_id: &str,
+    since: u64,
+    limit: usize,
+) -> StorageResult<PullPage> {
+    {
+        {
             let mut stmt = c.prepare_cached(PULL)?;
             // One extra row tells whether another page follows.
-            let mut q = stmt.query(params![user_id, since as i64, limit as i64 + 1])?;
+            let mut q = stmt.query(params![user_id, since as i64, limit as i64 + 1, device_id])?;
             let mut rows = Vec::new();
             let mut cursor = since;
             let mut has_more = false;
@@ -348,11 +386,19 @@ impl Storage for SqliteStorage {
                 });
                 cursor = r.get::<_, i64>(5)? as u64;
             }
+            if !has_more {
+                // Everything up to the user's sequence was either sent or is this
+                // device's own; jump past the latter so it is not scanned again.
+                let seq: i64 = c
+                    .prepare_cached(USER_SEQ)?
+                    .query_row([user_id], |r| r.get(0))?;
+                cursor = cursor.max(seq as u64);
+            }
             Ok(PullPage {
                 rows,
                 cursor,
                 has_more,
             })
-        })
+        }
     }
 }
