@@ -26,6 +26,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Generate a deterministic dataset (demo, small, medium or fleet) for benchmarks.
     Generate(commands::generate::GenerateArgs),
+    /// Run every report cold and warm, then print cache and query health.
+    Stats(commands::stats::StatsArgs),
     /// Sync with a Glovebox server: login, now, status, logout.
     Sync(commands::sync::SyncArgs),
 }
@@ -47,6 +49,7 @@ where
     match cli.command {
         Command::Demo(a) => commands::demo::run(a, out),
         Command::Generate(a) => commands::generate::run(a, out),
+        Command::Stats(a) => commands::stats::run(a, out),
         Command::Sync(a) => commands::sync::run(a, out),
     }
 }
