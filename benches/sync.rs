@@ -151,10 +151,13 @@ fn initial(records: u64) {
         );
         ta.print("A");
         tb.print("B");
-        for (name, q) in srv.state.stats.snapshot() {
+        for q in srv.state.stats.queries() {
             println!(
-                "  server {name}: {} calls, mean {:.2} ms, p99 {:.2} ms",
-                q.count, q.mean_ms, q.p99_ms
+                "  server {}: {} calls, mean {:.2} ms, p99 {:.2} ms",
+                q.name,
+                q.count,
+                q.mean_us / 1000.0,
+                q.p99_us as f64 / 1000.0
             );
         }
         ha.stop().await;

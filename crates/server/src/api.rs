@@ -369,13 +369,21 @@ async fn pull(
     }))
 }
 
+/// The core's Health snapshot (uptime, queries with ratings and regressions; the server
+/// has no report cache, so its cache part is empty) plus `status` and `version`.
 async fn health(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "uptime_s": s.started.elapsed().as_secs(),
-        "queries": s.stats.snapshot(),
-    }))
+    let health = s.stats.health(glovebox_core::perf::CacheStats::default());
+    let status = if health.problems().next().is_some() {
+        "degraded"
+    } else {
+        "ok"
+    };
+    let mut v = serde_json::to_value(&health).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("status".into(), status.into());
+        obj.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    }
+    Json(v)
 }
 
 async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {

@@ -24,7 +24,7 @@ use stats::QueryStats;
 pub fn open_sqlite(
     path: impl AsRef<Path>,
 ) -> Result<(Arc<SqliteStorage>, Arc<QueryStats>), StorageError> {
-    let stats = Arc::new(QueryStats::default());
+    let stats = Arc::new(QueryStats::new());
     let storage = Arc::new(SqliteStorage::open(path, stats.clone())?);
     Ok((storage, stats))
 }

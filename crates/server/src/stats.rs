@@ -1,72 +1,12 @@
 //! Query timings and request counters for /api/health and /metrics.
 //!
-//! A minimal stand-in for the core's perf tracker (branch `reports`): one HDR histogram
-//! per named storage query, in microseconds. Swap for `glovebox_core::perf` once merged.
+//! Storage queries are timed by the core's performance tracker (`glovebox_core::perf`),
+//! the same one behind the desktop Diagnostics view, so both report in one shape.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use serde::Serialize;
-
-/// Longest duration a histogram records exactly; longer ones are clamped to it.
-const MAX_MICROS: u64 = 60_000_000;
-
-#[derive(Default)]
-pub struct QueryStats {
-    queries: Mutex<BTreeMap<&'static str, Histogram<u64>>>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct QuerySummary {
-    pub count: u64,
-    pub mean_ms: f64,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-    pub p99_ms: f64,
-    pub max_ms: f64,
-}
-
-impl QueryStats {
-    pub fn time<T>(&self, name: &'static str, f: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = f();
-        self.record(name, start.elapsed());
-        out
-    }
-
-    pub fn record(&self, name: &'static str, elapsed: Duration) {
-        let micros = (elapsed.as_micros() as u64).clamp(1, MAX_MICROS);
-        let mut q = self.queries.lock().unwrap_or_else(|e| e.into_inner());
-        let h = q.entry(name).or_insert_with(|| {
-            Histogram::new_with_bounds(1, MAX_MICROS, 3).expect("static histogram bounds")
-        });
-        // Cannot fail: the value was clamped into the histogram's bounds.
-        let _ = h.record(micros);
-    }
-
-    pub fn snapshot(&self) -> BTreeMap<&'static str, QuerySummary> {
-        let q = self.queries.lock().unwrap_or_else(|e| e.into_inner());
-        let ms = |us: u64| us as f64 / 1000.0;
-        q.iter()
-            .map(|(name, h)| {
-                (
-                    *name,
-                    QuerySummary {
-                        count: h.len(),
-                        mean_ms: h.mean() / 1000.0,
-                        p50_ms: ms(h.value_at_quantile(0.50)),
-                        p95_ms: ms(h.value_at_quantile(0.95)),
-                        p99_ms: ms(h.value_at_quantile(0.99)),
-                        max_ms: ms(h.max()),
-                    },
-                )
-            })
-            .collect()
-    }
-}
+pub use glovebox_core::perf::Tracker as QueryStats;
 
 /// Counters exported at /metrics.
 #[derive(Default)]
@@ -161,19 +101,20 @@ pub fn prometheus(counters: &Counters, queries: &QueryStats, uptime: Duration) -
         "# HELP glovebox_query_duration_seconds Storage query latency.\n\
          # TYPE glovebox_query_duration_seconds summary"
     );
-    for (name, q) in queries.snapshot() {
-        for (quantile, v) in [("0.5", q.p50_ms), ("0.95", q.p95_ms), ("0.99", q.p99_ms)] {
+    for q in queries.queries() {
+        let name = &q.name;
+        for (quantile, us) in [("0.5", q.p50_us), ("0.95", q.p95_us), ("0.99", q.p99_us)] {
             let _ = writeln!(
                 s,
                 "glovebox_query_duration_seconds{{query=\"{name}\",quantile=\"{quantile}\"}} {}",
-                v / 1000.0
+                us as f64 / 1e6
             );
         }
         let _ = writeln!(
             s,
             "glovebox_query_duration_seconds_sum{{query=\"{name}\"}} {}\n\
              glovebox_query_duration_seconds_count{{query=\"{name}\"}} {}",
-            q.mean_ms * q.count as f64 / 1000.0,
+            q.mean_us * q.count as f64 / 1e6,
             q.count
         );
     }
@@ -185,17 +126,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summaries_reflect_recorded_durations() {
-        let q = QueryStats::default();
+    fn prometheus_text_carries_counters_and_query_summaries() {
+        let q = QueryStats::new();
         for ms in [1, 2, 3, 4, 100] {
             q.record("rows.pull", Duration::from_millis(ms));
         }
-        let s = &q.snapshot()["rows.pull"];
-        assert_eq!(s.count, 5);
-        assert!((s.p50_ms - 3.0).abs() < 0.01, "{s:?}");
-        assert!((s.max_ms - 100.0).abs() < 0.1, "{s:?}");
-        let text = prometheus(&Counters::default(), &q, Duration::from_secs(3));
+        let c = Counters::default();
+        Counters::add(&c.rows_applied, 7);
+        let text = prometheus(&c, &q, Duration::from_secs(3));
         assert!(text.contains("glovebox_query_duration_seconds_count{query=\"rows.pull\"} 5"));
+        assert!(text.contains("glovebox_rows_applied_total 7"));
         assert!(text.contains("glovebox_uptime_seconds 3"));
     }
 }
