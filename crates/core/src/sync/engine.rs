@@ -274,12 +274,15 @@ impl Round {
     }
 
     /// Retries transient failures of one idempotent request a couple of times.
-    async fn retry<T, F, Fut>(&self, f: F) -> Result<T, SyncError>
+    /// `attempt` is how many attempts already failed (a failed prefetch counts as one).
+    async fn retry<T, F, Fut>(&self, mut attempt: u32, f: F) -> Result<T, SyncError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, SyncError>>,
     {
-        let mut attempt = 0;
+        if attempt > 0 {
+            tokio::time::sleep(self.opts.request_retry_delay * (1 << attempt)).await;
+        }
         loop {
             match f().await {
                 Err(e) if e.is_transient() && attempt < REQUEST_RETRIES => {
@@ -321,7 +324,7 @@ impl Round {
                 break;
             }
             let (batch, body) = encode_batch(rows, self.opts.push_batch_bytes)?;
-            let resp = self.retry(|| self.client.push(body.clone())).await?;
+            let resp = self.retry(0, || self.client.push(body.clone())).await?;
             if resp.results.len() != batch.len() {
                 return Err(SyncError::Protocol(format!(
                     "pushed {} rows, got {} results",
@@ -355,10 +358,9 @@ impl Round {
             .blocking(|g| Ok(g.store().read("sync.cursor", rows::cursor)?))
             .await?;
         let mut vehicles = std::collections::BTreeSet::new();
+        let limit = self.opts.pull_limit;
+        let mut page = self.retry(0, || self.client.pull(cursor, limit)).await?;
         loop {
-            let page = self
-                .retry(|| self.client.pull(cursor, self.opts.pull_limit))
-                .await?;
             if page.cursor < cursor {
                 return Err(SyncError::Protocol(format!(
                     "the server's sequence went backwards ({} after {cursor}); was its database replaced?",
@@ -367,6 +369,13 @@ impl Round {
             }
             let n = page.rows.len();
             total += n as u64;
+            // Fetch the next page while this one is applied, so the server and the local
+            // database work at the same time. A failed prefetch is simply re-requested
+            // below; it never skips anything because the cursor only moves on apply.
+            let prefetch = (page.has_more && n > 0).then(|| {
+                let (client, since) = (self.client.clone(), page.cursor);
+                tokio::spawn(async move { client.pull(since, limit).await })
+            });
             let (rows, next) = (page.rows, page.cursor);
             let applied = self.blocking(move |g| g.apply_remote(&rows, next)).await?;
             report.pulled += n;
@@ -375,9 +384,13 @@ impl Round {
             cursor = next;
             done += n as u64;
             self.progress(done, total);
-            if !page.has_more || n == 0 {
-                break;
-            }
+            let Some(prefetch) = prefetch else { break };
+            page = match prefetch.await {
+                Ok(Ok(p)) => p,
+                // The prefetch was the first attempt; the retries continue from there.
+                Ok(Err(e)) if !e.is_transient() => return Err(e),
+                _ => self.retry(1, || self.client.pull(cursor, limit)).await?,
+            };
         }
         report.vehicles = vehicles.into_iter().collect();
         Ok(report)
