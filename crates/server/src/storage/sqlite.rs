@@ -367,46 +367,42 @@ fn pull_in_snapshot(
     since: u64,
     limit: usize,
 ) -> StorageResult<PullPage> {
-    {
-        {
-            let mut stmt = c.prepare_cached(PULL)?;
-            // One extra row tells whether another page follows.
-            let mut q = stmt.query(params![user_id, since as i64, limit as i64 + 1, device_id])?;
-            let mut rows = Vec::new();
-            let mut cursor = since;
-            let mut has_more = false;
-            while let Some(r) = q.next()? {
-                if rows.len() == limit {
-                    has_more = true;
-                    break;
-                }
-                let hlc: String = r.get(2)?;
-                let data: String = r.get(4)?;
-                let corrupt = |e: String| StorageError::Corrupt(e);
-                rows.push(SyncRow {
-                    table: r.get(0)?,
-                    id: r.get(1)?,
-                    hlc: hlc
-                        .parse()
-                        .map_err(|e: glovebox_protocol::HlcError| corrupt(e.to_string()))?,
-                    deleted: r.get(3)?,
-                    data: serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?,
-                });
-                cursor = r.get::<_, i64>(5)? as u64;
-            }
-            if !has_more {
-                // Everything up to the user's sequence was either sent or is this
-                // device's own; jump past the latter so it is not scanned again.
-                let seq: i64 = c
-                    .prepare_cached(USER_SEQ)?
-                    .query_row([user_id], |r| r.get(0))?;
-                cursor = cursor.max(seq as u64);
-            }
-            Ok(PullPage {
-                rows,
-                cursor,
-                has_more,
-            })
+    let mut stmt = c.prepare_cached(PULL)?;
+    // One extra row tells whether another page follows.
+    let mut q = stmt.query(params![user_id, since as i64, limit as i64 + 1, device_id])?;
+    let mut rows = Vec::new();
+    let mut cursor = since;
+    let mut has_more = false;
+    while let Some(r) = q.next()? {
+        if rows.len() == limit {
+            has_more = true;
+            break;
         }
+        let hlc: String = r.get(2)?;
+        let data: String = r.get(4)?;
+        let corrupt = |e: String| StorageError::Corrupt(e);
+        rows.push(SyncRow {
+            table: r.get(0)?,
+            id: r.get(1)?,
+            hlc: hlc
+                .parse()
+                .map_err(|e: glovebox_protocol::HlcError| corrupt(e.to_string()))?,
+            deleted: r.get(3)?,
+            data: serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?,
+        });
+        cursor = r.get::<_, i64>(5)? as u64;
     }
+    if !has_more {
+        // Everything up to the user's sequence was either sent or is this
+        // device's own; jump past the latter so it is not scanned again.
+        let seq: i64 = c
+            .prepare_cached(USER_SEQ)?
+            .query_row([user_id], |r| r.get(0))?;
+        cursor = cursor.max(seq as u64);
+    }
+    Ok(PullPage {
+        rows,
+        cursor,
+        has_more,
+    })
 }
