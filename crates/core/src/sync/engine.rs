@@ -311,19 +311,27 @@ impl Round {
         let mut done = 0u64;
         self.progress(0, total);
 
-        // Push: batches of at most push_batch_rows rows and push_batch_bytes bytes.
+        // Push: batches of at most push_batch_rows rows and push_batch_bytes bytes. The
+        // acknowledgement of batch n is written while batch n+1 is read and pushed, so
+        // the local database and the server work at the same time.
+        let mut position: Option<rows::DirtyPosition> = None;
+        let mut clearing: Option<tokio::task::JoinHandle<Result<(), SyncError>>> = None;
         for _ in 0..MAX_PUSH_BATCHES_PER_ROUND {
-            let limit = self.opts.push_batch_rows;
+            let (limit, after) = (self.opts.push_batch_rows, position.clone());
             let rows = self
                 .blocking(move |g| {
-                    Ok(g.store()
-                        .read("sync.read_dirty", |c| rows::read_dirty(c, limit))?)
+                    Ok(g.store().read("sync.read_dirty", |c| {
+                        rows::read_dirty_after(c, limit, after.as_ref())
+                    })?)
                 })
                 .await?;
             if rows.is_empty() {
                 break;
             }
             let (batch, body) = encode_batch(rows, self.opts.push_batch_bytes)?;
+            position = batch
+                .last()
+                .map(|r| (r.table.clone(), r.hlc.to_string(), r.id.clone()));
             let resp = self.retry(0, || self.client.push(body.clone())).await?;
             if resp.results.len() != batch.len() {
                 return Err(SyncError::Protocol(format!(
@@ -345,12 +353,18 @@ impl Round {
                 batch.into_iter().map(|r| (r.table, r.id, r.hlc)).collect();
             report.pushed += acked.len();
             done += acked.len() as u64;
-            self.blocking(move |g| {
+            if let Some(previous) = clearing.take() {
+                join_clear(previous).await?;
+            }
+            let g = self.garage.clone();
+            clearing = Some(tokio::task::spawn_blocking(move || {
                 Ok(g.store()
                     .write("sync.clear_dirty", |tx| rows::clear_dirty(tx, &acked))?)
-            })
-            .await?;
+            }));
             self.progress(done, total);
+        }
+        if let Some(previous) = clearing.take() {
+            join_clear(previous).await?;
         }
 
         // Pull pages until caught up; each page and its cursor commit together.
@@ -395,6 +409,11 @@ impl Round {
         report.vehicles = vehicles.into_iter().collect();
         Ok(report)
     }
+}
+
+async fn join_clear(h: tokio::task::JoinHandle<Result<(), SyncError>>) -> Result<(), SyncError> {
+    h.await
+        .map_err(|e| SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}"))))?
 }
 
 /// Encodes the longest prefix of `rows` whose push body fits in `max_bytes` (at least

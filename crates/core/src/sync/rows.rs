@@ -69,20 +69,53 @@ fn from_json(v: &serde_json::Value) -> Option<Value> {
 }
 
 /// Up to `limit` dirty rows, vehicles first (so a fresh device tends to learn a vehicle
-/// before its records), each table oldest HLC first.
+/// before its records), each table in (hlc, id) order.
+#[cfg(test)]
 pub(crate) fn read_dirty(conn: &Connection, limit: usize) -> crate::Result<Vec<SyncRow>> {
+    read_dirty_after(conn, limit, None)
+}
+
+/// Where a read of dirty rows stopped: table, hlc and id of the last row read.
+pub(crate) type DirtyPosition = (String, String, String);
+
+/// Like `read_dirty`, but only rows after `after` in that order. The push loop reads the
+/// next batch while the previous one is still dirty (its acknowledgement is being written),
+/// so it must not see that batch again. The id breaks ties: a vehicle delete stamps all
+/// of its records with one HLC.
+pub(crate) fn read_dirty_after(
+    conn: &Connection,
+    limit: usize,
+    after: Option<&DirtyPosition>,
+) -> crate::Result<Vec<SyncRow>> {
+    let start = after.map_or(0, |p| {
+        SYNCED_TABLES
+            .iter()
+            .position(|t| *t == p.0)
+            .unwrap_or(SYNCED_TABLES.len())
+    });
     let mut out = Vec::new();
-    for table in SYNCED_TABLES {
+    for (i, table) in SYNCED_TABLES.iter().enumerate().skip(start) {
         if out.len() >= limit {
             break;
         }
+        // In the table where the last read stopped, continue after it; later tables from
+        // the start ('' sorts before every HLC).
+        let (hlc_after, id_after) = match after {
+            Some(p) if i == start => (p.1.as_str(), p.2.as_str()),
+            _ => ("", ""),
+        };
         let cols = data_columns(conn, table)?;
         let sql = format!(
-            "SELECT id, hlc, deleted, {} FROM {table} WHERE dirty = 1 ORDER BY hlc LIMIT ?1",
+            "SELECT id, hlc, deleted, {} FROM {table} WHERE dirty = 1 AND (hlc, id) > (?2, ?3) \
+             ORDER BY hlc, id LIMIT ?1",
             cols.join(", ")
         );
         let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query([(limit - out.len()) as i64])?;
+        let mut rows = stmt.query(rusqlite::params![
+            (limit - out.len()) as i64,
+            hlc_after,
+            id_after
+        ])?;
         while let Some(r) = rows.next()? {
             let hlc: String = r.get(1)?;
             let mut data = serde_json::Map::with_capacity(cols.len());
@@ -90,7 +123,7 @@ pub(crate) fn read_dirty(conn: &Connection, limit: usize) -> crate::Result<Vec<S
                 data.insert(c.clone(), to_json(r.get_ref(3 + i)?)?);
             }
             out.push(SyncRow {
-                table: table.to_owned(),
+                table: (*table).to_owned(),
                 id: r.get(0)?,
                 hlc: hlc
                     .parse()

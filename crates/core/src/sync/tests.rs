@@ -145,3 +145,30 @@ fn tombstones_travel_and_hide_the_record() {
     b.apply_remote(&rows, 2).unwrap();
     assert!(b.fuel_record(&v.id, &f.id).is_err());
 }
+
+#[test]
+fn keyset_reads_return_each_dirty_row_once_even_with_shared_hlcs() {
+    let (_d, g) = garage();
+    let v = g.create_vehicle(&VehicleInput::new("Golf")).unwrap();
+    for _ in 0..5 {
+        g.add_fuel(&fuel(&v.id, "x"), WriteOptions::CONFIRMED)
+            .unwrap();
+    }
+    // A vehicle delete stamps the vehicle and all five records with one HLC.
+    g.delete_vehicle(&v.id).unwrap();
+    let mut seen = Vec::new();
+    let mut pos: Option<rows::DirtyPosition> = None;
+    for _ in 0..10 {
+        let batch = g
+            .store()
+            .read("t", |c| rows::read_dirty_after(c, 2, pos.as_ref()))
+            .unwrap();
+        let Some(last) = batch.last() else { break };
+        pos = Some((last.table.clone(), last.hlc.to_string(), last.id.clone()));
+        seen.extend(batch.into_iter().map(|r| r.id));
+    }
+    assert_eq!(seen.len(), 6);
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 6, "no row twice");
+}
