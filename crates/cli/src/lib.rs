@@ -36,6 +36,8 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// Restore a JSON backup into an empty database.
     Restore(commands::backup::BackupArgs),
+    /// Sync with a Glovebox server: login, now, status, logout.
+    Sync(commands::sync::SyncArgs),
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -60,5 +62,6 @@ where
         Command::Export(a) => commands::export::run(a, out),
         Command::Backup(a) => commands::backup::run_backup(a, out),
         Command::Restore(a) => commands::backup::run_restore(a, out),
+        Command::Sync(a) => commands::sync::run(a, out),
     }
 }

@@ -15,6 +15,7 @@ pub mod reminders;
 pub mod reports;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod units;
 pub mod validate;

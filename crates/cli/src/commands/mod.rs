@@ -5,3 +5,4 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod stats;
+pub mod sync;

@@ -128,7 +128,7 @@ impl Garage {
     }
 
     /// Runs one named write transaction and emits one event per (vehicle, kind) it touched.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         name: &'static str,
         source: ChangeSource,

@@ -1,0 +1,138 @@
+//! The HTTP side: one small reqwest client per engine, speaking protocol version 1.
+
+use std::time::Duration;
+
+use glovebox_protocol::sync::{
+    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushResponse, StatusResponse,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use reqwest::StatusCode;
+
+use super::SyncError;
+
+/// Generous for a 1 MiB batch on a slow link, short enough to notice a dead server.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub(crate) fn new(base: &str, token: Option<String>) -> Result<Client, SyncError> {
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        })
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let resp = req.send().await.map_err(network)?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp.json().await.map_err(network);
+        }
+        let body: Option<ErrorBody> = resp.json().await.ok();
+        let message = body
+            .as_ref()
+            .map(|b| b.message.clone())
+            .unwrap_or_else(|| status.to_string());
+        Err(match status {
+            StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
+            StatusCode::UPGRADE_REQUIRED => SyncError::ProtocolTooOld(message),
+            StatusCode::TOO_MANY_REQUESTS => SyncError::RateLimited(message),
+            s if s.is_server_error() => SyncError::Server {
+                status: s.as_u16(),
+                message,
+            },
+            s => SyncError::Rejected {
+                status: s.as_u16(),
+                code: body.map(|b| b.code).unwrap_or_default(),
+                message,
+            },
+        })
+    }
+
+    pub(crate) async fn status(&self) -> Result<StatusResponse, SyncError> {
+        self.send(self.request(reqwest::Method::GET, "/v1/status"))
+            .await
+    }
+
+    pub(crate) async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, SyncError> {
+        self.send(self.request(reqwest::Method::POST, "/v1/login").json(req))
+            .await
+    }
+
+    pub(crate) async fn logout(&self) -> Result<(), SyncError> {
+        let resp = self
+            .request(reqwest::Method::POST, "/v1/logout")
+            .send()
+            .await
+            .map_err(network)?;
+        match resp.status() {
+            // Already revoked counts as logged out.
+            s if s.is_success() || s == StatusCode::UNAUTHORIZED => Ok(()),
+            s => Err(SyncError::Server {
+                status: s.as_u16(),
+                message: "logout failed".into(),
+            }),
+        }
+    }
+
+    /// The body is serialised once by the caller (it measured its size already).
+    pub(crate) async fn push(&self, body: Vec<u8>) -> Result<PushResponse, SyncError> {
+        self.send(
+            self.request(reqwest::Method::POST, "/v1/push")
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body),
+        )
+        .await
+    }
+
+    pub(crate) async fn pull(&self, since: u64, limit: usize) -> Result<PullResponse, SyncError> {
+        self.send(
+            self.request(reqwest::Method::GET, "/v1/pull")
+                .query(&[("since", since as usize), ("limit", limit)]),
+        )
+        .await
+    }
+}
+
+fn network(e: reqwest::Error) -> SyncError {
+    if e.is_decode() {
+        SyncError::Protocol(format!("unexpected reply from the server: {e}"))
+    } else {
+        // Include the source chain: "error sending request" alone says nothing useful.
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        SyncError::Network(msg)
+    }
+}

@@ -1,0 +1,428 @@
+//! Helpers for the sync tests: a real server on an ephemeral loopback port over a
+//! temporary database, devices with their own temporary garages, a fault-injecting
+//! loopback proxy, and a comparable snapshot of a garage's synced rows.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use glovebox_core::fuel::FuelInput;
+use glovebox_core::sync::{self, SyncConfig, SyncEngine, SyncHandle, SyncOptions};
+use glovebox_core::vehicles::VehicleInput;
+use glovebox_core::{Garage, RecordKind, WriteOptions};
+use glovebox_protocol::sync::SYNCED_TABLES;
+use glovebox_server::{auth, LimitsConfig, RunningServer};
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: TempDir,
+    pub limits: LimitsConfig,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(LimitsConfig::default()).await
+    }
+
+    pub async fn start_with(limits: LimitsConfig) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = glovebox_server::start_sqlite(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            dir.path().join("server.db"),
+            limits.clone(),
+        )
+        .await
+        .expect("server starts");
+        TestServer {
+            server,
+            dir,
+            limits,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr
+    }
+
+    pub fn add_user(&self, name: &str) {
+        let hash = auth::hash_password(PASSWORD).expect("hash");
+        self.server
+            .state
+            .storage
+            .add_user(name, &hash)
+            .expect("add user");
+    }
+
+    /// Stops the server and starts a new one on the same database and port.
+    pub async fn restart(self) -> TestServer {
+        self.stop().await.start().await
+    }
+
+    pub async fn stop(self) -> StoppedServer {
+        let addr = self.server.addr;
+        self.server.stop().await.expect("server stops");
+        StoppedServer {
+            addr,
+            dir: self.dir,
+            limits: self.limits,
+        }
+    }
+
+    /// Synced rows the server holds for `user` (every version counted once).
+    pub fn rows_of(&self, user: &str) -> u64 {
+        self.server
+            .state
+            .storage
+            .user(user)
+            .expect("user query")
+            .expect("user exists")
+            .rows
+    }
+}
+
+/// A stopped server's database and port, to start it again.
+pub struct StoppedServer {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+    pub limits: LimitsConfig,
+}
+
+impl StoppedServer {
+    pub async fn start(self) -> TestServer {
+        let server = glovebox_server::start_sqlite(
+            self.addr,
+            self.dir.path().join("server.db"),
+            self.limits.clone(),
+        )
+        .await
+        .expect("server restarts on the same port");
+        TestServer {
+            server,
+            dir: self.dir,
+            limits: self.limits,
+        }
+    }
+}
+
+/// Options for tests: never sync by timer, debounce or backoff (tests call `sync_now`).
+pub fn test_options() -> SyncOptions {
+    SyncOptions {
+        interval: Duration::from_secs(3600),
+        debounce: Duration::from_secs(3600),
+        // The engine never retries on its own in tests (that would race with the test's
+        // faults); sync_now does not wait for the backoff.
+        backoff_base: Duration::from_secs(3600),
+        backoff_max: Duration::from_secs(3600),
+        request_retry_delay: Duration::from_millis(5),
+        ..SyncOptions::default()
+    }
+}
+
+pub struct Device {
+    pub garage: Arc<Garage>,
+    pub handle: SyncHandle,
+    pub dir: TempDir,
+}
+
+pub fn open_garage(dir: &TempDir) -> Arc<Garage> {
+    Arc::new(Garage::open(dir.path().join("garage.db")).expect("open garage"))
+}
+
+impl Device {
+    /// Opens a fresh garage, logs in as `user` through `url` and starts its engine.
+    pub async fn new(url: &str, user: &str, name: &str) -> Device {
+        Self::with_options(url, user, name, test_options()).await
+    }
+
+    pub async fn with_options(url: &str, user: &str, name: &str, options: SyncOptions) -> Device {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let garage = open_garage(&dir);
+        let creds = sync::login(url, user, PASSWORD, name).await.expect("login");
+        sync::save_credentials(&garage, &creds).expect("save credentials");
+        let handle = SyncEngine::start(
+            garage.clone(),
+            Some(SyncConfig {
+                credentials: creds,
+                options,
+            }),
+        );
+        // Let the start-up round finish before the test queues faults or writes: a
+        // sync_now is served after it, and its own result does not matter here.
+        let _ = handle.sync_now().await;
+        Device {
+            garage,
+            handle,
+            dir,
+        }
+    }
+
+    pub async fn sync(&self) -> sync::SyncReport {
+        self.handle.sync_now().await.expect("sync succeeds")
+    }
+
+    /// Syncs until a round succeeds, at most `tries` rounds (for fault tests).
+    pub async fn sync_until_ok(&self, tries: usize) -> sync::SyncReport {
+        let mut last = None;
+        for _ in 0..tries {
+            match self.handle.sync_now().await {
+                Ok(r) => return r,
+                Err(e) => last = Some(e),
+            }
+        }
+        panic!("no successful sync in {tries} rounds; last error: {last:?}");
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        snapshot(&self.garage)
+    }
+}
+
+/// Every synced row: (table, id) → (hlc, deleted, domain columns). Excludes the local
+/// columns `dirty` and `updated_at`.
+pub type Snapshot = BTreeMap<(String, String), String>;
+
+pub fn snapshot(garage: &Garage) -> Snapshot {
+    garage
+        .store()
+        .read("test.snapshot", |c| {
+            let mut out = Snapshot::new();
+            for table in SYNCED_TABLES {
+                let mut stmt = c.prepare(&format!("SELECT * FROM {table}"))?;
+                let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let mut id = String::new();
+                    let mut desc = String::new();
+                    for (i, n) in names.iter().enumerate() {
+                        if n == "dirty" || n == "updated_at" {
+                            continue;
+                        }
+                        let v: rusqlite::types::Value = r.get(i)?;
+                        if n == "id" {
+                            if let rusqlite::types::Value::Text(t) = &v {
+                                id = t.clone();
+                            }
+                        }
+                        desc.push_str(&format!("{n}={v:?};"));
+                    }
+                    out.insert((table.to_owned(), id), desc);
+                }
+            }
+            Ok(out)
+        })
+        .expect("snapshot")
+}
+
+pub fn day(d: u32) -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2024, 1, 1)
+        .expect("date")
+        .and_hms_opt(8, 0, 0)
+        .expect("time")
+        + chrono::Duration::days(i64::from(d))
+}
+
+pub fn add_vehicle(g: &Garage, name: &str) -> String {
+    g.create_vehicle(&VehicleInput::new(name))
+        .expect("vehicle")
+        .id
+}
+
+pub fn fuel_input(vehicle_id: &str, odometer: f64, notes: &str) -> FuelInput {
+    FuelInput {
+        vehicle_id: vehicle_id.to_owned(),
+        occurred_at: day((odometer as u32) % 300),
+        odometer,
+        quantity: 40.0,
+        total_cost_minor: 6000,
+        is_full: true,
+        missed_previous: false,
+        station: String::new(),
+        notes: notes.to_owned(),
+        tags: Vec::new(),
+    }
+}
+
+pub fn add_fuel(g: &Garage, vehicle_id: &str, odometer: f64, notes: &str) -> String {
+    g.add_fuel(
+        &fuel_input(vehicle_id, odometer, notes),
+        WriteOptions::CONFIRMED,
+    )
+    .expect("fuel")
+    .id
+}
+
+pub fn edit_fuel(g: &Garage, vehicle_id: &str, id: &str, odometer: f64, notes: &str) {
+    g.update_fuel(
+        id,
+        &fuel_input(vehicle_id, odometer, notes),
+        WriteOptions::CONFIRMED,
+    )
+    .expect("edit fuel");
+}
+
+pub fn delete_fuel(g: &Garage, id: &str) {
+    g.delete(RecordKind::Fuel, id).expect("delete fuel");
+}
+
+/// The HLC text of one row, to predict which of two concurrent writes wins.
+pub fn hlc_of(g: &Garage, table: &str, id: &str) -> String {
+    g.store()
+        .read("test.hlc", |c| {
+            Ok(c.query_row(
+                &format!("SELECT hlc FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("row exists")
+}
+
+// ----- fault-injecting proxy ------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Forward normally (consumes a queue entry: "let the next N through").
+    Pass,
+    /// Answer 500 without forwarding.
+    Error500,
+    /// Forward, wait until the server starts answering (so it has committed), then
+    /// close the client's connection without a byte of the answer.
+    CutResponse,
+}
+
+/// A loopback HTTP proxy, one request per connection. Requests whose path starts with
+/// the next queued fault's prefix consume that fault; all others pass.
+pub struct FaultProxy {
+    pub addr: SocketAddr,
+    faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>>,
+    pub forwarded: Arc<Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: SocketAddr) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy addr");
+        let faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>> = Arc::default();
+        let forwarded: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (f, fw) = (faults.clone(), forwarded.clone());
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                tokio::spawn(proxy_one(conn, upstream, f.clone(), fw.clone()));
+            }
+        });
+        FaultProxy {
+            addr,
+            faults,
+            forwarded,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn push_fault(&self, path_prefix: &'static str, kind: FaultKind) {
+        self.faults
+            .lock()
+            .expect("faults")
+            .push_back((path_prefix, kind));
+    }
+
+    pub fn pending_faults(&self) -> usize {
+        self.faults.lock().expect("faults").len()
+    }
+}
+
+async fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        let n = conn.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Some(buf)
+}
+
+async fn proxy_one(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>>,
+    forwarded: Arc<Mutex<Vec<String>>>,
+) {
+    let Some(req) = read_request(&mut client).await else {
+        return;
+    };
+    let line_end = req.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+    let line = String::from_utf8_lossy(&req[..line_end]).to_string();
+    let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+    let fault = {
+        let mut f = faults.lock().expect("faults");
+        match f.front() {
+            Some((prefix, kind)) if path.starts_with(prefix) => {
+                let k = *kind;
+                f.pop_front();
+                k
+            }
+            _ => FaultKind::Pass,
+        }
+    };
+    if fault == FaultKind::Error500 {
+        let body = r#"{"code":"internal","message":"injected failure"}"#;
+        let resp = format!(
+            "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = client.write_all(resp.as_bytes()).await;
+        return;
+    }
+    let Ok(mut up) = TcpStream::connect(upstream).await else {
+        return; // Server down: the client sees its connection closed.
+    };
+    // One request per connection keeps the proxy simple: ask the server to close after it.
+    let mut fwd = req[..line_end + 2].to_vec();
+    fwd.extend_from_slice(b"connection: close\r\n");
+    fwd.extend_from_slice(&req[line_end + 2..]);
+    if up.write_all(&fwd).await.is_err() {
+        return;
+    }
+    forwarded.lock().expect("forwarded").push(line);
+    let mut resp = Vec::new();
+    if fault == FaultKind::CutResponse {
+        let mut first = [0u8; 1];
+        let _ = up.read(&mut first).await;
+        return; // Both connections drop here.
+    }
+    let _ = up.read_to_end(&mut resp).await;
+    let _ = client.write_all(&resp).await;
+    let _ = client.shutdown().await;
+}
