@@ -54,7 +54,7 @@ CREATE TABLE fuel_records (
     dirty            INTEGER NOT NULL DEFAULT 1,
     updated_at       INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX fuel_by_vehicle_date ON fuel_records (vehicle_id, occurred_at) WHERE deleted = 0;
+CREATE INDEX fuel_by_vehicle_date ON fuel_records (vehicle_id, occurred_at, id) WHERE deleted = 0;
 CREATE INDEX fuel_by_vehicle_odometer ON fuel_records (vehicle_id, odometer) WHERE deleted = 0;
 CREATE INDEX fuel_dirty ON fuel_records (hlc) WHERE dirty = 1;
 
@@ -74,7 +74,7 @@ CREATE TABLE service_records (
     dirty        INTEGER NOT NULL DEFAULT 1,
     updated_at   INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX service_by_vehicle_date ON service_records (vehicle_id, occurred_at) WHERE deleted = 0;
+CREATE INDEX service_by_vehicle_date ON service_records (vehicle_id, occurred_at, id) WHERE deleted = 0;
 CREATE INDEX service_by_vehicle_odometer ON service_records (vehicle_id, odometer) WHERE deleted = 0;
 CREATE INDEX service_dirty ON service_records (hlc) WHERE dirty = 1;
 
@@ -89,7 +89,7 @@ CREATE TABLE odometer_records (
     dirty        INTEGER NOT NULL DEFAULT 1,
     updated_at   INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX odometer_by_vehicle_date ON odometer_records (vehicle_id, occurred_at) WHERE deleted = 0;
+CREATE INDEX odometer_by_vehicle_date ON odometer_records (vehicle_id, occurred_at, id) WHERE deleted = 0;
 CREATE INDEX odometer_by_vehicle_odometer ON odometer_records (vehicle_id, odometer) WHERE deleted = 0;
 CREATE INDEX odometer_dirty ON odometer_records (hlc) WHERE dirty = 1;
 

@@ -8,6 +8,12 @@ fn main() -> std::process::ExitCode {
                 let _ = clap_err.print();
                 return std::process::ExitCode::from(clap_err.exit_code() as u8);
             }
+            // `glovebox demo | head` closing the pipe early is not an error.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return std::process::ExitCode::SUCCESS;
+            }
             eprintln!("glovebox: {e:#}");
             std::process::ExitCode::FAILURE
         }

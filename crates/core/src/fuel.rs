@@ -92,10 +92,10 @@ const GET: &str = "SELECT id, vehicle_id, occurred_at, odometer, quantity, total
      missed_previous, station, notes, tags FROM fuel_records WHERE id = ?1 AND deleted = 0";
 
 /// Newest first: the order the fuel tab shows.
-const LIST_NEWEST_FIRST: &str =
+pub(crate) const LIST_NEWEST_FIRST: &str =
     "SELECT id, vehicle_id, occurred_at, odometer, quantity, total_cost, \
      is_full, missed_previous, station, notes, tags FROM fuel_records \
-     WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY occurred_at DESC, odometer DESC, id DESC \
+     WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY occurred_at DESC, id DESC \
      LIMIT ?2 OFFSET ?3";
 
 const COUNT: &str = "SELECT count(*) FROM fuel_records WHERE vehicle_id = ?1 AND deleted = 0";

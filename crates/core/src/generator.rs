@@ -529,3 +529,103 @@ fn service(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Page;
+
+    fn dump(g: &Garage) -> Vec<String> {
+        let mut out = Vec::new();
+        for v in g.vehicles(true).unwrap() {
+            out.push(format!("{v:?}"));
+            for f in g.fuel_records(&v.id, Page::ALL).unwrap() {
+                out.push(format!("{f:?}"));
+            }
+            for s in g.service_records(&v.id, None, Page::ALL).unwrap() {
+                out.push(format!("{s:?}"));
+            }
+            for o in g.odometer_records(&v.id, Page::ALL).unwrap() {
+                out.push(format!("{o:?}"));
+            }
+            for r in g.reminders(&v.id).unwrap() {
+                out.push(format!("{r:?}"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn same_seed_and_end_give_identical_datasets_ids_included() {
+        let end = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str, seed: u64| {
+            let g = Garage::open(dir.path().join(name)).unwrap();
+            let s = generate(&g, &GeneratorConfig::new(DatasetSize::Demo, seed, end)).unwrap();
+            (g, s)
+        };
+        let (a, sa) = make("a.db", 7);
+        let (b, sb) = make("b.db", 7);
+        let (c, _) = make("c.db", 8);
+        assert_eq!(sa, sb);
+        assert_eq!(dump(&a), dump(&b));
+        assert_ne!(dump(&a), dump(&c), "another seed gives another dataset");
+    }
+
+    #[test]
+    fn the_demo_garage_is_realistic() {
+        let end = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let g = Garage::open(dir.path().join("demo.db")).unwrap();
+        let s = generate(&g, &GeneratorConfig::new(DatasetSize::Demo, 7, end)).unwrap();
+        assert_eq!(s.vehicles, 3);
+        let kinds: Vec<FuelKind> = g
+            .vehicles(true)
+            .unwrap()
+            .iter()
+            .map(|v| v.fuel_kind)
+            .collect();
+        for k in [FuelKind::Petrol, FuelKind::Diesel, FuelKind::Electric] {
+            assert!(kinds.contains(&k), "{kinds:?}");
+        }
+        for v in g.vehicles(true).unwrap() {
+            let fills = g.fuel_records(&v.id, Page::ALL).unwrap();
+            assert!(
+                fills.len() > 50,
+                "{}: {} fills over three years",
+                v.name,
+                fills.len()
+            );
+            assert!(
+                fills.iter().any(|f| !f.is_full),
+                "{} has partial fills",
+                v.name
+            );
+            assert!(fills.iter().all(|f| f.occurred_at.date() <= end));
+            // Odometer never goes backwards in date order.
+            let mut by_date = fills.clone();
+            by_date.sort_by_key(|f| f.occurred_at);
+            assert!(by_date
+                .windows(2)
+                .all(|w| w[0].odometer.value <= w[1].odometer.value));
+            assert!(!g
+                .service_records(&v.id, None, Page::ALL)
+                .unwrap()
+                .is_empty());
+            assert_eq!(g.reminders(&v.id).unwrap().len(), 3);
+        }
+        let missed: usize = g
+            .vehicles(true)
+            .unwrap()
+            .iter()
+            .map(|v| {
+                g.fuel_records(&v.id, Page::ALL)
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f.missed_previous)
+                    .count()
+            })
+            .sum();
+        assert!(missed > 0, "some fill-ups were not recorded");
+    }
+}

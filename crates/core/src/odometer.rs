@@ -106,11 +106,12 @@ pub fn get(conn: &Connection, v: &Vehicle, id: &str) -> Result<OdometerRecord> {
     .ok_or_else(|| Error::not_found("odometer record", id))
 }
 
+pub(crate) const LIST_NEWEST_FIRST: &str = "SELECT id, vehicle_id, occurred_at, odometer, notes \
+     FROM odometer_records WHERE vehicle_id = ?1 AND deleted = 0 \
+     ORDER BY occurred_at DESC, id DESC LIMIT ?2 OFFSET ?3";
+
 pub fn list(conn: &Connection, v: &Vehicle, page: Page) -> Result<Vec<OdometerRecord>> {
-    let sql = format!(
-        "{SELECT} WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY occurred_at DESC, id DESC LIMIT ?2 OFFSET ?3"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(LIST_NEWEST_FIRST)?;
     let rows = stmt.query_map(params![v.id, page.limit, page.offset], |r| from_row(r, v))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -188,17 +188,19 @@ pub fn get(conn: &Connection, v: &Vehicle, id: &str) -> Result<ServiceRecord> {
 }
 
 /// Newest first, optionally of one kind only.
+pub(crate) const LIST_NEWEST_FIRST: &str =
+    "SELECT id, vehicle_id, kind, occurred_at, odometer, title, \
+     category, cost, notes, tags FROM service_records \
+     WHERE vehicle_id = ?1 AND deleted = 0 AND (?2 IS NULL OR kind = ?2) \
+     ORDER BY occurred_at DESC, id DESC LIMIT ?3 OFFSET ?4";
+
 pub fn list(
     conn: &Connection,
     v: &Vehicle,
     kind: Option<ServiceKind>,
     page: Page,
 ) -> Result<Vec<ServiceRecord>> {
-    let sql = format!(
-        "{SELECT} WHERE vehicle_id = ?1 AND deleted = 0 AND (?2 IS NULL OR kind = ?2) \
-         ORDER BY occurred_at DESC, id DESC LIMIT ?3 OFFSET ?4"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(LIST_NEWEST_FIRST)?;
     let rows = stmt.query_map(
         params![v.id, kind.map(ServiceKind::code), page.limit, page.offset],
         |r| from_row(r, v),

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use glovebox_core::economy::{self, FillUp};
 use glovebox_core::generator::{self, DatasetSize, GeneratorConfig};
 use glovebox_core::{Garage, Page};
 
@@ -41,7 +42,7 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     print_summary(&garage, out)
 }
 
-/// One line per vehicle: odometer, lifetime economy, total spent.
+/// One line per vehicle: odometer, lifetime economy (full-to-full), total spent.
 pub fn print_summary(garage: &Garage, out: &mut dyn Write) -> anyhow::Result<()> {
     for v in garage.vehicles(true)? {
         let odometer = garage
@@ -53,12 +54,20 @@ pub fn print_summary(garage: &Garage, out: &mut dyn Write) -> anyhow::Result<()>
         let spent: i64 = fuel.iter().map(|f| f.total_cost.minor).sum::<i64>()
             + services.iter().map(|s| s.cost.minor).sum::<i64>();
         let spent = glovebox_core::units::Money::new(spent, v.currency);
+        let fills: Vec<FillUp> = fuel.iter().map(FillUp::from).collect();
+        let summary = economy::compute(&fills, v.distance_unit, v.volume_unit);
+        let lifetime = summary
+            .average
+            .and_then(|e| e.value_in(v.economy_unit))
+            .map(|x| format!("{x:.2} {}", v.economy_unit.label()))
+            .unwrap_or_else(|| "no economy yet".into());
         writeln!(
             out,
-            "{:<20} {:>12}  {:>4} fill-ups  spent {}",
+            "{:<20} {:>12}  {:>4} fill-ups  lifetime {:<18} spent {}",
             v.name,
             odometer,
             fuel.len(),
+            lifetime,
             spent
         )?;
     }

@@ -64,6 +64,31 @@ mod tests {
     }
 
     #[test]
+    fn an_older_database_is_upgraded_in_place_keeping_its_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let v1: &[(i64, &str, &str)] = &[(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);")];
+        apply(&mut conn, v1).unwrap();
+        conn.execute("INSERT INTO a VALUES (42)", []).unwrap();
+        let v2: &[(i64, &str, &str)] = &[
+            v1[0],
+            (
+                2,
+                "0002_b.sql",
+                "ALTER TABLE a ADD COLUMN y TEXT NOT NULL DEFAULT 'new';",
+            ),
+        ];
+        apply(&mut conn, v2).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), 2);
+        let row: (i64, String) = conn
+            .query_row("SELECT x, y FROM a", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(row, (42, "new".to_owned()));
+        // Re-applying is a no-op.
+        apply(&mut conn, v2).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), 2);
+    }
+
+    #[test]
     fn a_failing_migration_leaves_the_previous_version_intact() {
         let mut conn = Connection::open_in_memory().unwrap();
         let steps: &[(i64, &str, &str)] = &[

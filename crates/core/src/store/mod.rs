@@ -5,6 +5,7 @@
 //! tracker can time it; statements are prepared through `prepare_cached`.
 
 mod migrate;
+pub mod query_plans;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

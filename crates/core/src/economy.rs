@@ -1,1 +1,0 @@
-//! Fuel economy engine (full-to-full segments).
