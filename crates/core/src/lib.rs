@@ -9,6 +9,7 @@ pub mod fuel;
 pub mod garage;
 pub mod generator;
 pub mod odometer;
+pub mod perf;
 pub mod reminders;
 pub mod service;
 pub mod store;

@@ -4,6 +4,7 @@
 //! event per (vehicle, kind) touched. Reads are here too, so callers need only this type.
 
 mod batch;
+mod complete;
 #[cfg(test)]
 mod tests;
 

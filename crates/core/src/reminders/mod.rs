@@ -1,6 +1,12 @@
 //! Reminders: due by date and/or by odometer, optionally recurring, with per-reminder
-//! urgency thresholds. (Urgency, completion and re-arming live in `reminders::urgency`
-//! and `Garage::complete_reminder`.)
+//! urgency thresholds. Urgency lives in `urgency`, completion and re-arming in
+//! `completion` (the transaction itself is `Garage::complete_reminder`).
+
+pub mod completion;
+pub mod urgency;
+
+pub use completion::{Completion, CompletionInput, CompletionOutcome, CompletionService};
+pub use urgency::{ReminderStatus, Urgency};
 
 use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Row};
