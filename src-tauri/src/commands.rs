@@ -4,10 +4,13 @@
 
 use glovebox_core::fuel::{FuelInput, FuelRecord};
 use glovebox_core::odometer::{OdometerInput, OdometerRecord};
+use glovebox_core::perf::{CacheStats, Health};
+use glovebox_core::reminders::completion::CompletionInput;
 use glovebox_core::reminders::{Reminder, ReminderInput};
 use glovebox_core::service::{ServiceInput, ServiceKind, ServiceRecord};
 use glovebox_core::units::Distance;
 use glovebox_core::vehicles::{Vehicle, VehicleInput};
+use glovebox_core::views::{self, FuelEconomyView, GarageCard, ReminderView};
 use glovebox_core::{charts, generator, Page, RecordKind, WriteOptions};
 use tauri::State;
 
@@ -50,7 +53,10 @@ pub fn set_vehicle_archived(
 }
 
 #[tauri::command(async)]
-pub fn current_odometer(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Option<Distance>> {
+pub fn current_odometer(
+    st: State<'_, AppState>,
+    vehicle_id: String,
+) -> CmdResult<Option<Distance>> {
     Ok(st.garage.current_odometer(&vehicle_id)?)
 }
 
@@ -61,6 +67,12 @@ pub fn load_demo(st: State<'_, AppState>) -> CmdResult<()> {
     let cfg = generator::GeneratorConfig::new(generator::DatasetSize::Demo, 42, today);
     generator::generate(&st.garage, &cfg)?;
     Ok(())
+}
+
+/// Every vehicle's headline numbers (odometer, lifetime economy, next reminder, due count).
+#[tauri::command(async)]
+pub fn garage_cards(st: State<'_, AppState>) -> CmdResult<Vec<GarageCard>> {
+    Ok(views::garage_cards(&st.garage)?)
 }
 
 // ----- fuel ---------------------------------------------------------------------------
@@ -87,6 +99,12 @@ pub fn update_fuel(
     opts: WriteOptions,
 ) -> CmdResult<FuelRecord> {
     Ok(st.garage.update_fuel(&id, &input, opts)?)
+}
+
+/// Per-fill and lifetime economy (full-to-full segments) in the vehicle's display unit.
+#[tauri::command(async)]
+pub fn fuel_economy(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<FuelEconomyView> {
+    Ok(views::fuel_economy(&st.garage, &vehicle_id)?)
 }
 
 // ----- service, repair, upgrade --------------------------------------------------------
@@ -150,9 +168,23 @@ pub fn update_odometer(
 
 // ----- reminders ----------------------------------------------------------------------
 
+/// Active reminders with their urgency, most pressing first.
 #[tauri::command(async)]
-pub fn list_reminders(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Vec<Reminder>> {
-    Ok(st.garage.reminders(&vehicle_id)?)
+pub fn list_reminders(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Vec<ReminderView>> {
+    Ok(views::reminders(&st.garage, &vehicle_id)?)
+}
+
+/// Marks a reminder done: records the completion and its service record, and re-arms a
+/// recurring reminder for its next due point (all in one transaction, in the core).
+#[tauri::command(async)]
+pub fn complete_reminder(
+    st: State<'_, AppState>,
+    id: String,
+    input: CompletionInput,
+    opts: WriteOptions,
+) -> CmdResult<()> {
+    st.garage.complete_reminder(&id, &input, opts)?;
+    Ok(())
 }
 
 #[tauri::command(async)]
@@ -191,4 +223,13 @@ pub fn vehicle_chart(
     theme: charts::ChartTheme,
 ) -> CmdResult<String> {
     Ok(charts::vehicle_chart(&st.garage, &vehicle_id, kind, theme)?)
+}
+
+// ----- diagnostics ------------------------------------------------------------------------
+
+/// The Health snapshot: per-query timings from the tracker the store reports to, and the
+/// report cache's counters.
+#[tauri::command(async)]
+pub fn health(st: State<'_, AppState>) -> CmdResult<Health> {
+    Ok(st.tracker.health(CacheStats::default()))
 }

@@ -17,7 +17,13 @@ pub fn safe_file_name(name: &str) -> Option<String> {
     }
     let stem: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(80)
         .collect();
     (!stem.trim_matches('-').is_empty()).then(|| format!("{stem}.{ext}"))
@@ -38,7 +44,11 @@ fn unused_path(dir: &Path, name: &str) -> PathBuf {
 
 /// Writes `bytes` to the Downloads directory; returns the full path it wrote.
 #[tauri::command(async)]
-pub fn save_download(app: tauri::AppHandle, file_name: String, bytes: Vec<u8>) -> CmdResult<String> {
+pub fn save_download(
+    app: tauri::AppHandle,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> CmdResult<String> {
     let name = safe_file_name(&file_name).ok_or_else(|| {
         CommandError(ErrorPayload {
             code: "validation".into(),
@@ -64,8 +74,14 @@ mod tests {
 
     #[test]
     fn file_names_stay_inside_the_downloads_dir() {
-        assert_eq!(safe_file_name("economy-Golf.svg").as_deref(), Some("economy-Golf.svg"));
-        assert_eq!(safe_file_name("../../etc/passwd.png").as_deref(), Some("------etc-passwd.png"));
+        assert_eq!(
+            safe_file_name("economy-Golf.svg").as_deref(),
+            Some("economy-Golf.svg")
+        );
+        assert_eq!(
+            safe_file_name("../../etc/passwd.png").as_deref(),
+            Some("------etc-passwd.png")
+        );
         assert_eq!(safe_file_name("chart.exe"), None);
         assert_eq!(safe_file_name("noext"), None);
         assert_eq!(safe_file_name("...svg"), None);

@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod files;
+mod notify;
 mod state;
 
 use std::sync::{Arc, Mutex};
@@ -63,13 +64,17 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(db = %db.display(), "opening garage");
     let garage = Arc::new(Garage::open(&db).map_err(|e| e.to_string())?);
 
+    let tracker = Arc::new(glovebox_core::perf::Tracker::new());
+    garage.store().set_observer(tracker.clone());
+
     let handle = app.handle().clone();
     garage.subscribe(move |ev| {
         if let Err(e) = handle.emit(RECORDS_CHANGED, ev) {
             tracing::warn!("could not notify the UI of a change: {e}");
         }
     });
-    app.manage(AppState { garage });
+    notify::start(app.handle().clone(), garage.clone());
+    app.manage(AppState { garage, tracker });
     Ok(())
 }
 
@@ -97,7 +102,11 @@ pub fn run() {
             commands::list_odometer,
             commands::add_odometer,
             commands::update_odometer,
+            commands::garage_cards,
+            commands::fuel_economy,
             commands::list_reminders,
+            commands::complete_reminder,
+            commands::health,
             commands::add_reminder,
             commands::update_reminder,
             commands::delete_record,

@@ -34,9 +34,22 @@ fn generate(dir: &Path) {
         ErrorPayload::export_all_to(dir),
         ChartTheme::export_all_to(dir),
         glovebox_core::charts::ChartKind::export_all_to(dir),
+        glovebox_core::views::GarageCard::export_all_to(dir),
+        glovebox_core::views::FuelEconomyView::export_all_to(dir),
+        glovebox_core::views::ReminderView::export_all_to(dir),
+        glovebox_core::reminders::completion::CompletionInput::export_all_to(dir),
+        glovebox_core::perf::Health::export_all_to(dir),
     ];
     for r in results {
         r.expect("ts-rs export");
+    }
+    // ts-rs types i64/u64 as `bigint`, but serde_json sends them as JSON numbers, which
+    // JavaScript parses as `number` (exact to 2^53: far beyond any amount in minor units,
+    // count or duration here). Type them as what the UI really receives.
+    for (name, text) in read_dir(dir) {
+        if text.contains("bigint") {
+            std::fs::write(dir.join(name), text.replace("bigint", "number")).unwrap();
+        }
     }
 }
 
@@ -61,7 +74,10 @@ fn committed_typescript_bindings_match_the_rust_types() {
     let tmp = tempfile::tempdir().unwrap();
     generate(tmp.path());
     let fresh = read_dir(tmp.path());
-    assert!(fresh.contains_key("Vehicle.ts") && fresh.contains_key("Currency.ts"), "{fresh:?}");
+    assert!(
+        fresh.contains_key("Vehicle.ts") && fresh.contains_key("Currency.ts"),
+        "{fresh:?}"
+    );
 
     let committed_path = committed_dir();
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

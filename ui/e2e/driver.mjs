@@ -66,14 +66,17 @@ export function helpers(d) {
       value,
     );
   };
-  const text = async (css) => (await find(css)).getText();
+  // textContent, not getText(): WebKitWebDriver reports "" for text inside cells that
+  // clip with overflow/ellipsis, although it is on screen.
+  const textOf = (el) => d.executeScript("return arguments[0].textContent.replace(/\\s+/g, ' ').trim()", el);
+  const text = async (css) => textOf(await find(css));
   const waitText = async (css, re, ms = 15000) => {
     let last = "";
     try {
       await d.wait(async () => {
         const els = await findAll(css);
         for (const e of els) {
-          last = await e.getText();
+          last = await textOf(e);
           if (re.test(last)) return true;
         }
         return false;

@@ -65,7 +65,7 @@ test("fill-ups with a partial one give the hand-computed economy", async () => {
   await h.waitText("[data-testid=fill-economy]", /^4\.50 L\/100km$/);
   await h.click("[data-tab=dashboard]");
   await h.waitText("[data-testid=dash-economy]", /4\.50 L\/100km/);
-  await h.waitText("[data-testid=dash-odometer]", /11\u202f000 km/);
+  await h.waitText("[data-testid=dash-odometer]", /11\s000 km/);
 });
 
 test("a service and a reminder due soon, shown as urgent", async () => {
@@ -145,7 +145,7 @@ test("after a restart on the same data everything is there", async () => {
   h = helpers(d);
   await h.click("[data-testid=nav-garage]");
   await h.waitText("[data-testid=card-name]", /Test Golf/, 30000);
-  await h.waitText("[data-testid=card-odometer]", /11\u202f000 km/);
+  await h.waitText("[data-testid=card-odometer]", /11\s000 km/);
   await h.waitText("[data-testid=card-economy]", /4\.50 L\/100km/);
   await h.waitText("[data-testid=card-due-badge]", /1 urgent/);
   await h.waitText("[data-testid=card-next-reminder]", /Inspection/);

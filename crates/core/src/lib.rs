@@ -17,6 +17,7 @@ pub mod time;
 pub mod units;
 pub mod validate;
 pub mod vehicles;
+pub mod views;
 
 use serde::{Deserialize, Serialize};
 

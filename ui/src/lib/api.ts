@@ -13,6 +13,11 @@ import type { ServiceRecord } from "./bindings/ServiceRecord";
 import type { OdometerInput } from "./bindings/OdometerInput";
 import type { OdometerRecord } from "./bindings/OdometerRecord";
 import type { Reminder } from "./bindings/Reminder";
+import type { ReminderView } from "./bindings/ReminderView";
+import type { GarageCard } from "./bindings/GarageCard";
+import type { FuelEconomyView } from "./bindings/FuelEconomyView";
+import type { CompletionInput } from "./bindings/CompletionInput";
+import type { Health } from "./bindings/Health";
 import type { ReminderInput } from "./bindings/ReminderInput";
 import type { RecordKind } from "./bindings/RecordKind";
 import type { WriteOptions } from "./bindings/WriteOptions";
@@ -57,11 +62,14 @@ export const api = {
   setVehicleArchived: (id: string, archived: boolean) => call<Vehicle>("set_vehicle_archived", { id, archived }),
   currentOdometer: (vehicleId: string) => call<Distance | null>("current_odometer", { vehicleId }),
   loadDemo: () => call<void>("load_demo"),
+  garageCards: () => call<GarageCard[]>("garage_cards"),
 
   listFuel: (vehicleId: string) => call<FuelRecord[]>("list_fuel", { vehicleId }),
   addFuel: (input: FuelInput, confirm = false) => call<FuelRecord>("add_fuel", { input, opts: opts(confirm) }),
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),
+
+  fuelEconomy: (vehicleId: string) => call<FuelEconomyView>("fuel_economy", { vehicleId }),
 
   listService: (vehicleId: string, kind: ServiceKind | null = null) =>
     call<ServiceRecord[]>("list_service", { vehicleId, kind }),
@@ -76,7 +84,9 @@ export const api = {
   updateOdometer: (id: string, input: OdometerInput, confirm = false) =>
     call<OdometerRecord>("update_odometer", { id, input, opts: opts(confirm) }),
 
-  listReminders: (vehicleId: string) => call<Reminder[]>("list_reminders", { vehicleId }),
+  listReminders: (vehicleId: string) => call<ReminderView[]>("list_reminders", { vehicleId }),
+  completeReminder: (id: string, input: CompletionInput, confirm = false) =>
+    call<void>("complete_reminder", { id, input, opts: opts(confirm) }),
   addReminder: (input: ReminderInput) => call<Reminder>("add_reminder", { input }),
   updateReminder: (id: string, input: ReminderInput) => call<Reminder>("update_reminder", { id, input }),
 
@@ -87,6 +97,8 @@ export const api = {
     call<string>("vehicle_chart", { vehicleId, kind, theme }),
   saveDownload: (fileName: string, bytes: Uint8Array) =>
     call<string>("save_download", { fileName, bytes: Array.from(bytes) }),
+
+  health: () => call<Health>("health"),
 
   garageShown: () => call<number>("garage_shown"),
 };

@@ -81,7 +81,7 @@ pub struct MonthCosts {
     pub by_category: Vec<(String, i64)>,
 }
 
-pub const WIDTH: u32 = 720;
+pub const WIDTH: u32 = 640;
 pub const HEIGHT: u32 = 300;
 
 type ChartResult = Result<String, String>;
@@ -98,8 +98,13 @@ fn date_label(x: &f64) -> String {
 
 /// Pads a value range so lines never sit on the frame, and never collapses to zero width.
 fn padded(lo: f64, hi: f64) -> std::ops::Range<f64> {
-    let span = (hi - lo).abs().max(hi.abs() * 0.05).max(1e-6);
-    (lo - span * 0.08)..(hi + span * 0.08)
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * 0.06
+    } else {
+        (hi.abs() * 0.05).max(1.0)
+    };
+    (lo - pad)..(hi + pad)
 }
 
 fn empty_chart(theme: ChartTheme, message: &str) -> ChartResult {
@@ -156,8 +161,8 @@ pub fn economy_over_time(
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
-            .x_label_area_size(26)
-            .y_label_area_size(52)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
             .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
             .map_err(|e| e.to_string())?;
         mesh(&mut chart, &p, &date_label, unit.label())?;
@@ -208,9 +213,12 @@ pub fn monthly_cost(months: &[MonthCosts], minor_digits: u8, theme: ChartTheme) 
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
-            .x_label_area_size(26)
-            .y_label_area_size(52)
-            .build_cartesian_2d(-0.5f64..(months.len() as f64 - 0.5), 0.0..(max * 1.1).max(1.0))
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                -0.5f64..(months.len() as f64 - 0.5),
+                0.0..(max * 1.1).max(1.0),
+            )
             .map_err(|e| e.to_string())?;
         let label_of = |x: &f64| {
             let i = x.round();
@@ -233,13 +241,18 @@ pub fn monthly_cost(months: &[MonthCosts], minor_digits: u8, theme: ChartTheme) 
                 let own = m.by_category.iter().find(|(c, _)| c == cat)?.1;
                 let (y0, y1) = (below as f64 / scale, (below + own) as f64 / scale);
                 let x = i as f64;
-                Some(Rectangle::new([(x - 0.36, y0), (x + 0.36, y1)], color.filled()))
+                Some(Rectangle::new(
+                    [(x - 0.36, y0), (x + 0.36, y1)],
+                    color.filled(),
+                ))
             });
             chart
                 .draw_series(bars)
                 .map_err(|e| e.to_string())?
                 .label(cat.to_string())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
         }
         legend(&mut chart, &p)?;
         root.present().map_err(|e| e.to_string())?;
@@ -266,8 +279,8 @@ pub fn odometer_over_time(
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
-            .x_label_area_size(26)
-            .y_label_area_size(64)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
             .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
             .map_err(|e| e.to_string())?;
         mesh(&mut chart, &p, &date_label, unit_label)?;
@@ -291,15 +304,20 @@ type Chart<'a, 'b> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-fn mesh(chart: &mut Chart<'_, '_>, p: &Palette, x_fmt: &dyn Fn(&f64) -> String, y_desc: &str) -> Result<(), String> {
+fn mesh<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    p: &Palette,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_desc: &str,
+) -> Result<(), String> {
     chart
         .configure_mesh()
         .light_line_style(p.grid)
         .bold_line_style(p.grid)
         .axis_style(p.axis)
-        .label_style(("sans-serif", 12).into_font().color(&p.fg))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&p.fg))
-        .x_labels(8)
+        .label_style(("sans-serif", 15).into_font().color(&p.fg))
+        .axis_desc_style(("sans-serif", 15).into_font().color(&p.fg))
+        .x_labels(6)
         .y_labels(6)
         .x_label_formatter(x_fmt)
         .y_label_formatter(&|y| format_axis(*y))
@@ -308,12 +326,12 @@ fn mesh(chart: &mut Chart<'_, '_>, p: &Palette, x_fmt: &dyn Fn(&f64) -> String, 
         .map_err(|e| e.to_string())
 }
 
-fn legend(chart: &mut Chart<'_, '_>, p: &Palette) -> Result<(), String> {
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, p: &Palette) -> Result<(), String> {
     chart
         .configure_series_labels()
         .background_style(p.bg.mix(0.85))
         .border_style(p.axis)
-        .label_font(("sans-serif", 12).into_font().color(&p.fg))
+        .label_font(("sans-serif", 15).into_font().color(&p.fg))
         .position(SeriesLabelPosition::UpperLeft)
         .draw()
         .map_err(|e| e.to_string())
@@ -348,12 +366,24 @@ mod tests {
 
     #[test]
     fn economy_chart_draws_points_and_rolling_line_in_the_theme() {
-        let segs = [seg(d(2026, 1, 5), 500.0, 35.0), seg(d(2026, 2, 5), 600.0, 36.0), seg(d(2026, 3, 5), 550.0, 40.0)];
-        let svg = economy_over_time(&segs, EconomyUnit::LitresPer100Km, 3, ChartTheme::Dark).unwrap();
+        let segs = [
+            seg(d(2026, 1, 5), 500.0, 35.0),
+            seg(d(2026, 2, 5), 600.0, 36.0),
+            seg(d(2026, 3, 5), 550.0, 40.0),
+        ];
+        let svg =
+            economy_over_time(&segs, EconomyUnit::LitresPer100Km, 3, ChartTheme::Dark).unwrap();
         assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
-        assert_eq!(svg.matches("<circle").count(), 3 + 1, "3 segments + legend marker");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            3 + 1,
+            "3 segments + legend marker"
+        );
         assert!(svg.contains("<polyline"), "rolling average line");
-        assert!(svg.contains("#1C2027") || svg.contains("#1c2027"), "dark background");
+        assert!(
+            svg.contains("#1C2027") || svg.contains("#1c2027"),
+            "dark background"
+        );
         assert!(svg.contains("L/100km"));
     }
 
@@ -361,13 +391,20 @@ mod tests {
     fn rolling_average_is_distance_over_fuel_not_a_mean_of_ratios() {
         // 100 km on 10 L and 900 km on 45 L: 55 L / 1000 km = 5.5 L/100km, whereas the
         // mean of the two ratios (10 and 5) would be 7.5.
-        let segs = [seg(d(2026, 1, 1), 100.0, 10.0), seg(d(2026, 1, 20), 900.0, 45.0)];
-        let svg = economy_over_time(&segs, EconomyUnit::LitresPer100Km, 2, ChartTheme::Light).unwrap();
+        let segs = [
+            seg(d(2026, 1, 1), 100.0, 10.0),
+            seg(d(2026, 1, 20), 900.0, 45.0),
+        ];
+        let svg =
+            economy_over_time(&segs, EconomyUnit::LitresPer100Km, 2, ChartTheme::Light).unwrap();
         // The y axis spans the points (5..10); 5.5 sits near the bottom, 7.5 would be mid.
         assert!(svg.contains("<polyline"));
         let plot = plotted_y(&svg);
         assert_eq!(plot.len(), 2);
-        assert!((plot[0] - plot[1]).abs() > 1.0, "the line moves from 10 down to 5.5");
+        assert!(
+            (plot[0] - plot[1]).abs() > 1.0,
+            "the line moves from 10 down to 5.5"
+        );
     }
 
     /// y coordinates of the first polyline.
@@ -384,8 +421,16 @@ mod tests {
     #[test]
     fn monthly_cost_stacks_one_bar_per_category_and_month() {
         let months = vec![
-            MonthCosts { year: 2026, month: 1, by_category: vec![("Fuel".into(), 12_000), ("Service".into(), 30_000)] },
-            MonthCosts { year: 2026, month: 2, by_category: vec![("Fuel".into(), 9_000)] },
+            MonthCosts {
+                year: 2026,
+                month: 1,
+                by_category: vec![("Fuel".into(), 12_000), ("Service".into(), 30_000)],
+            },
+            MonthCosts {
+                year: 2026,
+                month: 2,
+                by_category: vec![("Fuel".into(), 9_000)],
+            },
         ];
         let svg = monthly_cost(&months, 2, ChartTheme::Light).unwrap();
         // 3 bars + 2 legend swatches + background and legend box rects.
@@ -404,7 +449,12 @@ mod tests {
 
     #[test]
     fn odometer_chart_has_a_line() {
-        let svg = odometer_over_time(&[(d(2025, 1, 1), 1000.0), (d(2026, 1, 1), 16000.0)], "km", ChartTheme::Light).unwrap();
+        let svg = odometer_over_time(
+            &[(d(2025, 1, 1), 1000.0), (d(2026, 1, 1), 16000.0)],
+            "km",
+            ChartTheme::Light,
+        )
+        .unwrap();
         assert!(svg.contains("<polyline"));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use super::{ChartTheme, MonthCosts};
+use super::{ChartTheme, MonthCosts, SegmentPoint};
 use crate::error::{Error, Result};
 use crate::garage::Garage;
 use crate::units::DistanceUnit;
@@ -52,7 +52,7 @@ pub fn vehicle_chart(
                         .filter_map(|r| r.odometer.map(|o| (r.occurred_at, o.value))),
                 )
                 .collect();
-            readings.sort_by(|a, b| a.0.cmp(&b.0));
+            readings.sort_by_key(|a| a.0);
             let daily: Vec<_> = readings.into_iter().map(|(t, o)| (t.date(), o)).collect();
             let label = match v.distance_unit {
                 DistanceUnit::Kilometre => "km",
@@ -63,8 +63,10 @@ pub fn vehicle_chart(
         ChartKind::MonthlyCost => {
             let today = garage.now().date();
             let first = (today.year() * 12 + today.month0() as i32) - (COST_MONTHS as i32 - 1);
-            let mut months: BTreeMap<i32, BTreeMap<String, i64>> =
-                (first..first + COST_MONTHS as i32).map(|m| (m, BTreeMap::new())).collect();
+            let mut months: BTreeMap<i32, BTreeMap<String, i64>> = (first
+                ..first + COST_MONTHS as i32)
+                .map(|m| (m, BTreeMap::new()))
+                .collect();
             let key = |t: chrono::NaiveDateTime| t.year() * 12 + t.month0() as i32;
             for r in garage.fuel_records(vehicle_id, Page::ALL)? {
                 if let Some(m) = months.get_mut(&key(r.occurred_at)) {
@@ -96,7 +98,16 @@ pub fn vehicle_chart(
             super::monthly_cost(&data, v.currency.minor_digits(), theme)
         }
         ChartKind::Economy => {
-            return Err(Error::Other("the economy chart needs the economy engine".into()))
+            let segments: Vec<SegmentPoint> = crate::views::summary(garage, &v)?
+                .segments
+                .iter()
+                .map(|s| SegmentPoint {
+                    date: s.end_at.date(),
+                    distance: s.distance,
+                    fuel: s.fuel,
+                })
+                .collect();
+            super::economy_over_time(&segments, v.economy_unit, ROLLING_SEGMENTS, theme)
         }
     };
     svg.map_err(Error::Other)

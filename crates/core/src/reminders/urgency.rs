@@ -14,6 +14,7 @@ use crate::units::{Distance, DistanceUnit};
 /// Ordered from calm to late, so `max` picks the worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Urgency {
     NotUrgent,
     Urgent,
