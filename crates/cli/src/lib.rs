@@ -26,6 +26,8 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// Generate a deterministic dataset (demo, small, medium or fleet) for benchmarks.
     Generate(commands::generate::GenerateArgs),
+    /// Run every report cold and warm, then print cache and query health.
+    Stats(commands::stats::StatsArgs),
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -45,5 +47,6 @@ where
     match cli.command {
         Command::Demo(a) => commands::demo::run(a, out),
         Command::Generate(a) => commands::generate::run(a, out),
+        Command::Stats(a) => commands::stats::run(a, out),
     }
 }

@@ -11,6 +11,7 @@ pub mod generator;
 pub mod odometer;
 pub mod perf;
 pub mod reminders;
+pub mod reports;
 pub mod service;
 pub mod store;
 pub mod time;

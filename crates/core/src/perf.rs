@@ -194,8 +194,10 @@ fn histogram() -> Histogram<u64> {
     })
 }
 
-fn quantile_us(h: &Histogram<u64>, q: f64) -> u64 {
-    h.value_at_quantile(q) / 1_000
+/// A quantile in microseconds. hdrhistogram answers with the top of the value's bucket, which
+/// can exceed the largest value seen; clamp so p99 never reads above max.
+fn quantile_us(h: &Histogram<u64>, q: f64, max_ns: u64) -> u64 {
+    h.value_at_quantile(q).min(max_ns) / 1_000
 }
 
 /// Per-name state, behind that name's own mutex.
@@ -259,7 +261,7 @@ impl NameStats {
 
     fn snapshot(&self, name: &str) -> QueryStats {
         let count = self.all.len();
-        let p95 = quantile_us(&self.all, 0.95);
+        let p95 = quantile_us(&self.all, 0.95, self.max_ns);
         let baseline_p95 =
             (self.baseline.len() >= BASELINE_CALLS).then(|| self.baseline.value_at_quantile(0.95));
         let recent_p95 = (self.current.len() + self.previous.len() >= WINDOW_CALLS).then(|| {
@@ -281,9 +283,9 @@ impl NameStats {
             } else {
                 self.sum_ns as f64 / count as f64 / 1_000.0
             },
-            p50_us: quantile_us(&self.all, 0.50),
+            p50_us: quantile_us(&self.all, 0.50, self.max_ns),
             p95_us: p95,
-            p99_us: quantile_us(&self.all, 0.99),
+            p99_us: quantile_us(&self.all, 0.99, self.max_ns),
             max_us: self.max_ns / 1_000,
             slow: self.slow,
             critical: self.critical,
@@ -296,30 +298,61 @@ impl NameStats {
     }
 }
 
-/// FNV-1a: names are short static strings, and SipHash's DoS resistance buys nothing here
-/// while costing a noticeable share of the per-call budget.
+/// The Fx hash (rustc's): a word at a time, rotate-xor-multiply. Names and the report
+/// cache's keys are short values of our own making, so SipHash's flood resistance buys
+/// nothing here while costing a noticeable share of budgets counted in nanoseconds.
 #[derive(Default)]
-struct Fnv(u64);
+pub(crate) struct Fx(u64);
 
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
+/// A `BuildHasher` for maps on hot paths keyed by our own short strings and integers.
+pub(crate) type FastHash = BuildHasherDefault<Fx>;
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
-type NameMap = HashMap<&'static str, Arc<Mutex<NameStats>>, BuildHasherDefault<Fnv>>;
+impl Hasher for Fx {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+type NameMap = HashMap<&'static str, Arc<Mutex<NameStats>>, FastHash>;
 
 pub struct Tracker {
     started: Instant,

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::events::{ChangeSource, RecordKind};
 use crate::odometer;
 use crate::reminders::completion::{self, Completion, CompletionInput, CompletionOutcome};
+use crate::reminders::urgency::{self, ReminderStatus};
 use crate::reminders::{self};
 use crate::service::ServiceInput;
 use crate::units::Distance;
@@ -93,6 +94,22 @@ impl Garage {
                 service,
                 reminder: next,
             })
+        })
+    }
+
+    /// Every active reminder of a vehicle with its urgency now, most pressing first (the
+    /// reminders tab; the dashboard shows the first five).
+    pub fn reminder_statuses(&self, vehicle_id: &str) -> Result<Vec<ReminderStatus>> {
+        let now = self.now();
+        self.store.read("reminder.statuses", |c| {
+            let v = vehicles::get(c, vehicle_id)?;
+            let current = odometer::current(c, &v.id)?;
+            let mut out: Vec<ReminderStatus> = reminders::list_active(c, &v)?
+                .iter()
+                .map(|r| urgency::status(r, now, current))
+                .collect();
+            urgency::sort_most_pressing(&mut out);
+            Ok(out)
         })
     }
 

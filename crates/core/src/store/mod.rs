@@ -25,6 +25,9 @@ pub trait QueryObserver: Send + Sync {
 /// Readers kept open; more are opened on demand and closed when returned past this count.
 const MAX_IDLE_READERS: usize = 4;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Page cache per connection, in KiB (negative = KiB for SQLite). SQLite's default of 2 MiB
+/// makes a large garage re-read and re-write the same index pages on every transaction.
+const CACHE_KIB: i64 = 32 * 1024;
 
 pub struct Store {
     path: PathBuf,
@@ -43,6 +46,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
