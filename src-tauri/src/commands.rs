@@ -2,15 +2,19 @@
 //! adds no rules of its own, so the desktop app behaves exactly like every other front end.
 //! `async` runs them off the main (UI) thread, so a slow query never freezes the window.
 
+use chrono::NaiveDateTime;
 use glovebox_core::fuel::{FuelInput, FuelRecord};
 use glovebox_core::odometer::{OdometerInput, OdometerRecord};
-use glovebox_core::perf::{CacheStats, Health};
+use glovebox_core::perf::Health;
 use glovebox_core::reminders::completion::CompletionInput;
+use glovebox_core::reminders::urgency::ReminderStatus;
 use glovebox_core::reminders::{Reminder, ReminderInput};
+use glovebox_core::reports::dashboard::Dashboard;
+use glovebox_core::reports::fuel_report::FuelReport;
+use glovebox_core::reports::overview::GarageOverview;
 use glovebox_core::service::{ServiceInput, ServiceKind, ServiceRecord};
 use glovebox_core::units::Distance;
 use glovebox_core::vehicles::{Vehicle, VehicleInput};
-use glovebox_core::views::{self, FuelEconomyView, GarageCard, ReminderView};
 use glovebox_core::{charts, generator, Page, RecordKind, WriteOptions};
 use tauri::State;
 
@@ -69,10 +73,16 @@ pub fn load_demo(st: State<'_, AppState>) -> CmdResult<()> {
     Ok(())
 }
 
-/// Every vehicle's headline numbers (odometer, lifetime economy, next reminder, due count).
+/// Every vehicle's headline numbers, from the report cache.
 #[tauri::command(async)]
-pub fn garage_cards(st: State<'_, AppState>) -> CmdResult<Vec<GarageCard>> {
-    Ok(views::garage_cards(&st.garage)?)
+pub fn garage_overview(st: State<'_, AppState>) -> CmdResult<GarageOverview> {
+    Ok(GarageOverview::clone(&*st.reports.garage_overview()?))
+}
+
+/// A vehicle's dashboard, from the report cache.
+#[tauri::command(async)]
+pub fn dashboard(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Dashboard> {
+    Ok(Dashboard::clone(&*st.reports.dashboard(&vehicle_id)?))
 }
 
 // ----- fuel ---------------------------------------------------------------------------
@@ -101,10 +111,26 @@ pub fn update_fuel(
     Ok(st.garage.update_fuel(&id, &input, opts)?)
 }
 
-/// Per-fill and lifetime economy (full-to-full segments) in the vehicle's display unit.
+/// The whole history's window: fixed bounds, so the Fuel tab always hits one cache key.
+fn lifetime() -> (NaiveDateTime, NaiveDateTime) {
+    let at = |y| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .unwrap_or_default()
+    };
+    (at(1900), at(2200))
+}
+
+/// Per-fill economy (full-to-full segments), monthly figures and totals over the whole
+/// history, from the report cache.
 #[tauri::command(async)]
-pub fn fuel_economy(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<FuelEconomyView> {
-    Ok(views::fuel_economy(&st.garage, &vehicle_id)?)
+pub fn fuel_report(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<FuelReport> {
+    let (from, to) = lifetime();
+    Ok(FuelReport::clone(&*st.reports.fuel_report(
+        &vehicle_id,
+        from,
+        to,
+    )?))
 }
 
 // ----- service, repair, upgrade --------------------------------------------------------
@@ -170,8 +196,11 @@ pub fn update_odometer(
 
 /// Active reminders with their urgency, most pressing first.
 #[tauri::command(async)]
-pub fn list_reminders(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Vec<ReminderView>> {
-    Ok(views::reminders(&st.garage, &vehicle_id)?)
+pub fn list_reminders(
+    st: State<'_, AppState>,
+    vehicle_id: String,
+) -> CmdResult<Vec<ReminderStatus>> {
+    Ok(st.garage.reminder_statuses(&vehicle_id)?)
 }
 
 /// Marks a reminder done: records the completion and its service record, and re-arms a
@@ -227,9 +256,8 @@ pub fn vehicle_chart(
 
 // ----- diagnostics ------------------------------------------------------------------------
 
-/// The Health snapshot: per-query timings from the tracker the store reports to, and the
-/// report cache's counters.
+/// The Health snapshot: per-query timings and the report cache's counters.
 #[tauri::command(async)]
 pub fn health(st: State<'_, AppState>) -> CmdResult<Health> {
-    Ok(st.tracker.health(CacheStats::default()))
+    Ok(st.reports.health())
 }

@@ -64,8 +64,9 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(db = %db.display(), "opening garage");
     let garage = Arc::new(Garage::open(&db).map_err(|e| e.to_string())?);
 
-    let tracker = Arc::new(glovebox_core::perf::Tracker::new());
-    garage.store().set_observer(tracker.clone());
+    // Subscribes the report cache to change events and warms the overview and every
+    // dashboard in the background, so the first screen is a cache hit.
+    let reports = glovebox_core::reports::Reports::start(garage.clone(), Default::default())?;
 
     let handle = app.handle().clone();
     garage.subscribe(move |ev| {
@@ -74,7 +75,7 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     notify::start(app.handle().clone(), garage.clone());
-    app.manage(AppState { garage, tracker });
+    app.manage(AppState { garage, reports });
     Ok(())
 }
 
@@ -102,8 +103,9 @@ pub fn run() {
             commands::list_odometer,
             commands::add_odometer,
             commands::update_odometer,
-            commands::garage_cards,
-            commands::fuel_economy,
+            commands::garage_overview,
+            commands::dashboard,
+            commands::fuel_report,
             commands::list_reminders,
             commands::complete_reminder,
             commands::health,

@@ -6,8 +6,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use glovebox_core::reminders::urgency::Urgency;
-use glovebox_core::views::{self, ReminderView};
+use glovebox_core::reminders::urgency::{ReminderStatus, Urgency};
 use glovebox_core::Garage;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
@@ -32,9 +31,9 @@ fn code(u: Urgency) -> &'static str {
 /// and is urgent or worse. Also returns every level to record, so a reminder that calms
 /// down (completed, re-armed) is announced again when it next turns urgent.
 pub fn decide(
-    reminders: &[ReminderView],
+    reminders: &[ReminderStatus],
     last: impl Fn(&str) -> Option<String>,
-) -> (Vec<&ReminderView>, Vec<(String, &'static str)>) {
+) -> (Vec<&ReminderStatus>, Vec<(String, &'static str)>) {
     let mut announce = Vec::new();
     let mut record = Vec::new();
     for r in reminders {
@@ -57,15 +56,15 @@ pub fn decide(
 
 fn check(app: &AppHandle, garage: &Garage) -> glovebox_core::Result<()> {
     for v in garage.vehicles(false)? {
-        let list = views::reminders(garage, &v.id)?;
+        let list = garage.reminder_statuses(&v.id)?;
         let store = garage.store();
         let (announce, record) = decide(&list, |id| store.meta_get(&meta_key(id)).ok().flatten());
         for r in announce {
             let body = match (r.days_left, r.distance_left) {
                 (Some(d), _) if d < 0 => format!("{}: {} days overdue", v.name, -d),
                 (Some(d), _) => format!("{}: due in {d} days", v.name),
-                (None, Some(km)) => {
-                    format!("{}: {km:.0} {} to go", v.name, v.distance_unit.label())
+                (None, Some(left)) => {
+                    format!("{}: {:.0} {} to go", v.name, left.value, left.unit.label())
                 }
                 _ => v.name.clone(),
             };
@@ -118,11 +117,13 @@ pub fn start(app: AppHandle, garage: Arc<Garage>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use glovebox_core::reminders::urgency::ResolvedThresholds;
     use glovebox_core::reminders::Reminder;
+    use glovebox_core::units::DistanceUnit;
     use std::collections::HashMap;
 
-    fn view(id: &str, urgency: Urgency) -> ReminderView {
-        ReminderView {
+    fn view(id: &str, urgency: Urgency) -> ReminderStatus {
+        ReminderStatus {
             reminder: Reminder {
                 id: id.into(),
                 vehicle_id: "v".into(),
@@ -139,17 +140,18 @@ mod tests {
             urgency,
             days_left: Some(3),
             distance_left: None,
+            thresholds: ResolvedThresholds::resolve(&Default::default(), DistanceUnit::Kilometre),
         }
     }
 
-    fn ids(v: &[&ReminderView]) -> Vec<String> {
+    fn ids(v: &[&ReminderStatus]) -> Vec<String> {
         v.iter().map(|r| r.reminder.id.clone()).collect()
     }
 
     #[test]
     fn announces_once_per_change_of_level() {
         let mut stored: HashMap<String, String> = HashMap::new();
-        let run = |list: &[ReminderView], stored: &mut HashMap<String, String>| {
+        let run = |list: &[ReminderStatus], stored: &mut HashMap<String, String>| {
             let (a, rec) = decide(list, |id| stored.get(id).cloned());
             let out = ids(&a);
             for (id, l) in rec {

@@ -3,13 +3,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use glovebox_core::perf::Tracker;
+use glovebox_core::reports::Reports;
 use glovebox_core::Garage;
 
 pub struct AppState {
     pub garage: Arc<Garage>,
-    /// Times every named query and report; the Diagnostics view shows its snapshot.
-    pub tracker: Arc<Tracker>,
+    /// The cached reports (dashboard, fuel report, garage overview), their cache and the
+    /// query tracker behind the Diagnostics view.
+    pub reports: Arc<Reports>,
 }
 
 /// The data directory: `GLOVEBOX_DATA_DIR` when set (tests, portable installs), otherwise

@@ -34,9 +34,10 @@ fn generate(dir: &Path) {
         ErrorPayload::export_all_to(dir),
         ChartTheme::export_all_to(dir),
         glovebox_core::charts::ChartKind::export_all_to(dir),
-        glovebox_core::views::GarageCard::export_all_to(dir),
-        glovebox_core::views::FuelEconomyView::export_all_to(dir),
-        glovebox_core::views::ReminderView::export_all_to(dir),
+        glovebox_core::reports::overview::GarageOverview::export_all_to(dir),
+        glovebox_core::reports::dashboard::Dashboard::export_all_to(dir),
+        glovebox_core::reports::fuel_report::FuelReport::export_all_to(dir),
+        glovebox_core::reminders::urgency::ReminderStatus::export_all_to(dir),
         glovebox_core::reminders::completion::CompletionInput::export_all_to(dir),
         glovebox_core::perf::Health::export_all_to(dir),
     ];

@@ -18,7 +18,6 @@ pub mod time;
 pub mod units;
 pub mod validate;
 pub mod vehicles;
-pub mod views;
 
 use serde::{Deserialize, Serialize};
 

@@ -13,9 +13,10 @@ import type { ServiceRecord } from "./bindings/ServiceRecord";
 import type { OdometerInput } from "./bindings/OdometerInput";
 import type { OdometerRecord } from "./bindings/OdometerRecord";
 import type { Reminder } from "./bindings/Reminder";
-import type { ReminderView } from "./bindings/ReminderView";
-import type { GarageCard } from "./bindings/GarageCard";
-import type { FuelEconomyView } from "./bindings/FuelEconomyView";
+import type { ReminderStatus } from "./bindings/ReminderStatus";
+import type { GarageOverview } from "./bindings/GarageOverview";
+import type { Dashboard } from "./bindings/Dashboard";
+import type { FuelReport } from "./bindings/FuelReport";
 import type { CompletionInput } from "./bindings/CompletionInput";
 import type { Health } from "./bindings/Health";
 import type { ReminderInput } from "./bindings/ReminderInput";
@@ -62,14 +63,16 @@ export const api = {
   setVehicleArchived: (id: string, archived: boolean) => call<Vehicle>("set_vehicle_archived", { id, archived }),
   currentOdometer: (vehicleId: string) => call<Distance | null>("current_odometer", { vehicleId }),
   loadDemo: () => call<void>("load_demo"),
-  garageCards: () => call<GarageCard[]>("garage_cards"),
+  // Cached reports (invalidated by the core on every change).
+  garageOverview: () => call<GarageOverview>("garage_overview"),
+  dashboard: (vehicleId: string) => call<Dashboard>("dashboard", { vehicleId }),
 
   listFuel: (vehicleId: string) => call<FuelRecord[]>("list_fuel", { vehicleId }),
   addFuel: (input: FuelInput, confirm = false) => call<FuelRecord>("add_fuel", { input, opts: opts(confirm) }),
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),
 
-  fuelEconomy: (vehicleId: string) => call<FuelEconomyView>("fuel_economy", { vehicleId }),
+  fuelReport: (vehicleId: string) => call<FuelReport>("fuel_report", { vehicleId }),
 
   listService: (vehicleId: string, kind: ServiceKind | null = null) =>
     call<ServiceRecord[]>("list_service", { vehicleId, kind }),
@@ -84,7 +87,7 @@ export const api = {
   updateOdometer: (id: string, input: OdometerInput, confirm = false) =>
     call<OdometerRecord>("update_odometer", { id, input, opts: opts(confirm) }),
 
-  listReminders: (vehicleId: string) => call<ReminderView[]>("list_reminders", { vehicleId }),
+  listReminders: (vehicleId: string) => call<ReminderStatus[]>("list_reminders", { vehicleId }),
   completeReminder: (id: string, input: CompletionInput, confirm = false) =>
     call<void>("complete_reminder", { id, input, opts: opts(confirm) }),
   addReminder: (input: ReminderInput) => call<Reminder>("add_reminder", { input }),

@@ -6,9 +6,11 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::{ChartTheme, MonthCosts, SegmentPoint};
+use crate::economy::{self, EconomySummary, FillUp};
 use crate::error::{Error, Result};
 use crate::garage::Garage;
 use crate::units::DistanceUnit;
+use crate::vehicles::Vehicle;
 use crate::Page;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,17 @@ pub enum ChartKind {
 const COST_MONTHS: usize = 12;
 /// Segments in the economy chart's rolling average.
 pub const ROLLING_SEGMENTS: usize = 5;
+
+/// The economy engine over all of a vehicle's fill-ups (the chart needs every segment's
+/// distance and fuel for its rolling average, which the fuel report does not carry).
+fn economy_summary(garage: &Garage, v: &Vehicle) -> Result<EconomySummary> {
+    let fills: Vec<FillUp> = garage
+        .fuel_records(&v.id, Page::ALL)?
+        .iter()
+        .map(FillUp::from)
+        .collect();
+    Ok(economy::compute(&fills, v.distance_unit, v.volume_unit))
+}
 
 /// Draws one of a vehicle's charts as SVG.
 pub fn vehicle_chart(
@@ -98,7 +111,7 @@ pub fn vehicle_chart(
             super::monthly_cost(&data, v.currency.minor_digits(), theme)
         }
         ChartKind::Economy => {
-            let segments: Vec<SegmentPoint> = crate::views::summary(garage, &v)?
+            let segments: Vec<SegmentPoint> = economy_summary(garage, &v)?
                 .segments
                 .iter()
                 .map(|s| SegmentPoint {

@@ -47,6 +47,7 @@ pub const DEFAULT_VERY_URGENT_KM: f64 = 300.0;
 
 /// Thresholds with every default filled in, in the vehicle's distance unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResolvedThresholds {
     pub urgent_days: i64,
     pub very_urgent_days: i64,
@@ -81,6 +82,7 @@ impl ResolvedThresholds {
 
 /// A reminder with how pressing it is right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReminderStatus {
     pub reminder: Reminder,
     pub urgency: Urgency,
