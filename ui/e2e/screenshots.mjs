@@ -38,7 +38,16 @@ try {
       );
       for (const [name, hash] of views) {
         await d.executeScript("location.hash = arguments[0]; location.reload()", hash);
-        await new Promise((r) => setTimeout(r, 1500));
+        // Wait until the view has its data (and the dashboard its three charts).
+        await d.wait(
+          () => d.executeScript(
+            `return !document.body.innerText.includes("Loading…") &&
+              (arguments[0] !== "dashboard" || document.querySelectorAll(".chart .svg svg").length === 3)`,
+            name,
+          ),
+          30000,
+        ).catch(() => console.log(`${name}: still loading after 30 s`));
+        await new Promise((r) => setTimeout(r, 400));
         const png = await d.takeScreenshot();
         const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
         fs.writeFileSync(file, Buffer.from(png, "base64"));

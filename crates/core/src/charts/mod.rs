@@ -161,6 +161,7 @@ pub fn economy_over_time(
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_right(32)
             .x_label_area_size(30)
             .y_label_area_size(60)
             .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
@@ -213,6 +214,7 @@ pub fn monthly_cost(months: &[MonthCosts], minor_digits: u8, theme: ChartTheme) 
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_right(32)
             .x_label_area_size(30)
             .y_label_area_size(60)
             .build_cartesian_2d(
@@ -279,6 +281,7 @@ pub fn odometer_over_time(
         root.fill(&p.bg).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(&root)
             .margin(14)
+            .margin_right(32)
             .x_label_area_size(30)
             .y_label_area_size(70)
             .build_cartesian_2d(padded(x0, x1), padded(y0, y1))
