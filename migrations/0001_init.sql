@@ -34,7 +34,7 @@ CREATE TABLE vehicles (
     dirty          INTEGER NOT NULL DEFAULT 1,
     updated_at     INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX vehicles_live_by_name ON vehicles (archived, name) WHERE deleted = 0;
+CREATE INDEX vehicles_live_by_name ON vehicles (archived, name, id) WHERE deleted = 0;
 CREATE INDEX vehicles_dirty ON vehicles (hlc) WHERE dirty = 1;
 
 CREATE TABLE fuel_records (

@@ -28,6 +28,14 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     /// Run every report cold and warm, then print cache and query health.
     Stats(commands::stats::StatsArgs),
+    /// Import a LubeLogger, Fuelly, Fuelio or Drivvo export (preview with --dry-run).
+    Import(commands::import::ImportArgs),
+    /// Export one vehicle's records as LubeLogger-compatible CSV, or reminders as .ics.
+    Export(commands::export::ExportArgs),
+    /// Write a full JSON backup of the database.
+    Backup(commands::backup::BackupArgs),
+    /// Restore a JSON backup into an empty database.
+    Restore(commands::backup::BackupArgs),
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -48,5 +56,9 @@ where
         Command::Demo(a) => commands::demo::run(a, out),
         Command::Generate(a) => commands::generate::run(a, out),
         Command::Stats(a) => commands::stats::run(a, out),
+        Command::Import(a) => commands::import::run(a, out),
+        Command::Export(a) => commands::export::run(a, out),
+        Command::Backup(a) => commands::backup::run_backup(a, out),
+        Command::Restore(a) => commands::backup::run_restore(a, out),
     }
 }

@@ -45,6 +45,10 @@ pub enum Error {
     #[error("operation cancelled; nothing was written")]
     Cancelled,
 
+    /// A file could not be imported (or restored): where and why, with line and column.
+    #[error("{0}")]
+    Import(#[from] crate::import::ImportError),
+
     #[error("{0}")]
     Other(String),
 }
@@ -76,6 +80,7 @@ impl Error {
             Error::Corrupt(_) => "corrupt",
             Error::Io(_) => "io",
             Error::Cancelled => "cancelled",
+            Error::Import(e) => e.code(),
             Error::Other(_) => "error",
         }
     }

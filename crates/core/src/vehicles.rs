@@ -254,11 +254,23 @@ pub fn get(conn: &Connection, id: &str) -> Result<Vehicle> {
         .ok_or_else(|| Error::not_found("vehicle", id))
 }
 
+/// Live vehicles, active ones by name (served in order by `vehicles_live_by_name`).
+pub(crate) const LIST_ACTIVE: &str = "SELECT id, name, make, model, year, plate, vin, fuel_kind, \
+     distance_unit, volume_unit, economy_unit, currency, archived FROM vehicles \
+     WHERE archived = 0 AND deleted = 0 ORDER BY archived, name, id";
+
+/// Live vehicles including archived ones, active first.
+pub(crate) const LIST_ALL: &str = "SELECT id, name, make, model, year, plate, vin, fuel_kind, \
+     distance_unit, volume_unit, economy_unit, currency, archived FROM vehicles \
+     WHERE deleted = 0 ORDER BY archived, name, id";
+
 pub fn list(conn: &Connection, include_archived: bool) -> Result<Vec<Vehicle>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM vehicles WHERE deleted = 0 AND (archived = 0 OR ?1) ORDER BY archived, name, id"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([include_archived], from_row)?;
+    let sql = if include_archived {
+        LIST_ALL
+    } else {
+        LIST_ACTIVE
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

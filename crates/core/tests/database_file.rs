@@ -82,3 +82,27 @@ fn a_file_that_is_not_a_database_is_refused_with_a_clear_error() {
     let err = Store::open(&path).unwrap_err();
     assert_eq!(err.code(), "database", "{err}");
 }
+
+#[test]
+fn closing_the_database_folds_the_wal_back_into_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("garage.db");
+    {
+        let g = Garage::open(&path).unwrap();
+        let v = g.create_vehicle(&VehicleInput::new("Golf")).unwrap();
+        // Use a reader so the pool holds an open read-only connection at drop time.
+        assert_eq!(g.vehicle(&v.id).unwrap().name, "Golf");
+    }
+    let wal = dir.path().join("garage.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the last connection to close checkpoints and removes the WAL"
+    );
+    // The .db file alone has everything.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    assert_eq!(
+        Garage::open(&copy).unwrap().vehicles(false).unwrap().len(),
+        1
+    );
+}

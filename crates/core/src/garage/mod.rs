@@ -455,11 +455,21 @@ impl Garage {
 
 /// The (vehicle, kind) pairs a transaction touched, in a stable order.
 #[derive(Default)]
-pub(crate) struct Touched(BTreeSet<(String, RecordKind)>);
+pub(crate) struct Touched(
+    BTreeSet<(String, RecordKind)>,
+    /// The pair added last.
+    Option<(String, RecordKind)>,
+);
 
 impl Touched {
     pub(crate) fn add(&mut self, vehicle_id: &str, kind: RecordKind) {
+        // A batch adds the same pair once per record: remembering the last one skips an
+        // allocation and a tree search per record.
+        if matches!(&self.1, Some((v, k)) if v == vehicle_id && *k == kind) {
+            return;
+        }
         self.0.insert((vehicle_id.to_owned(), kind));
+        self.1 = Some((vehicle_id.to_owned(), kind));
     }
 }
 

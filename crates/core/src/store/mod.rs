@@ -31,8 +31,12 @@ const CACHE_KIB: i64 = 32 * 1024;
 
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    // Field order is drop order: readers close first, so the writer is the last
+    // connection and folds the WAL back into the database file when it closes. Closed the
+    // other way round, a read-only connection is last, cannot checkpoint, and leaves a
+    // -wal file that a copy of the .db alone would silently lack.
     idle_readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Connection>,
     observer: Mutex<Option<Arc<dyn QueryObserver>>>,
 }
 

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use crate::{fuel, odometer, reminders, service};
+use crate::{fuel, odometer, reminders, service, vehicles};
 
 /// EXPLAIN QUERY PLAN lines for `sql` (parameters left unbound read as NULL).
 pub fn plan(conn: &Connection, sql: &str) -> Vec<String> {
@@ -36,6 +36,8 @@ pub fn full_scans(plan: &[String]) -> Vec<String> {
 /// The named hot queries of the record modules, for the plan test.
 pub fn hot_queries() -> Vec<(&'static str, &'static str)> {
     vec![
+        ("vehicle.list", vehicles::LIST_ACTIVE),
+        ("vehicle.list_all", vehicles::LIST_ALL),
         ("fuel.list", fuel::LIST_NEWEST_FIRST),
         ("service.list", service::LIST_NEWEST_FIRST),
         ("odometer.list", odometer::LIST_NEWEST_FIRST),

@@ -1,0 +1,47 @@
+//! `glovebox backup FILE` and `glovebox restore FILE` (into an empty database).
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use glovebox_core::export::backup;
+use glovebox_core::Garage;
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The JSON file to write (backup) or read (restore).
+    pub file: PathBuf,
+    /// Database file (default: $GLOVEBOX_DB or ./glovebox.db).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+}
+
+fn open(db: Option<PathBuf>) -> anyhow::Result<Garage> {
+    let path = db.unwrap_or_else(crate::default_db_path);
+    Garage::open(&path).with_context(|| format!("opening {}", path.display()))
+}
+
+pub fn run_backup(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let garage = open(args.db)?;
+    let file = std::fs::File::create(&args.file)
+        .with_context(|| format!("creating {}", args.file.display()))?;
+    let mut w = BufWriter::new(file);
+    let n = backup::write(&garage, &mut w)?;
+    w.flush()?;
+    writeln!(out, "backed up {n} record(s) to {}", args.file.display())?;
+    Ok(())
+}
+
+pub fn run_restore(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let garage = open(args.db)?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("opening {}", args.file.display()))?;
+    let s = backup::restore(&garage, &mut BufReader::new(file))
+        .with_context(|| format!("restoring {}", args.file.display()))?;
+    writeln!(
+        out,
+        "restored {} vehicle(s), {} fuel, {} service, {} odometer, {} reminder(s), {} completion(s)",
+        s.vehicles, s.fuel, s.service, s.odometer, s.reminders, s.completions
+    )?;
+    Ok(())
+}
