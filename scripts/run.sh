@@ -3,7 +3,7 @@
 # UI, then builds and starts the app (data in the OS app-data directory, or in
 # $GLOVEBOX_DATA_DIR when set). Extra arguments go to the app.
 #
-# A release build and a .deb bundle: npx --prefix ui tauri build  (see README).
+# A release build and a .deb bundle: bash scripts/package.sh (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
