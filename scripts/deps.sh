@@ -37,7 +37,11 @@ fi
 # Front-end packages.
 if [ -f ui/package.json ]; then
   if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    echo "deps: npm ci (ui/)"
-    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install`, not `npm ci`: with omit-lockfile-registry-resolved (set in this
+    # machine image's npmrc) npm writes lockfiles without other platforms' optional
+    # packages, and `npm ci` then refuses them as out of sync. `npm install` still
+    # installs the versions the lockfile pins.
+    echo "deps: npm install (ui/)"
+    (cd ui && npm install --no-audit --no-fund --loglevel=error)
   fi
 fi

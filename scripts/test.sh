@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/deps.sh
 
+# src-tauri embeds ui/dist at compile time (generate_context!), so clippy and the tests
+# need the built UI first.
+echo "== build ui/"
+npm --prefix ui run build --silent
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets"

@@ -113,6 +113,7 @@ impl Error {
 
 /// The serialisable form of an error, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorPayload {
     pub code: String,
     pub message: String,

@@ -11,6 +11,7 @@ use crate::{time, validate, Page, SyncStamp};
 
 /// What a user enters for a fill-up. Numbers are in the vehicle's own units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelInput {
     pub vehicle_id: String,
     pub occurred_at: NaiveDateTime,
@@ -34,6 +35,7 @@ pub struct FuelInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelRecord {
     pub id: String,
     pub vehicle_id: String,

@@ -1,6 +1,7 @@
 //! Glovebox core: the domain model, the local database, the one write path, the fuel
 //! economy engine and everything built on them. Knows nothing of any UI.
 
+pub mod charts;
 pub mod economy;
 pub mod error;
 pub mod events;

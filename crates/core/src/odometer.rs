@@ -10,6 +10,7 @@ use crate::vehicles::Vehicle;
 use crate::{time, validate, Page, SyncStamp};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OdometerInput {
     pub vehicle_id: String,
     pub occurred_at: NaiveDateTime,
@@ -20,6 +21,7 @@ pub struct OdometerInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OdometerRecord {
     pub id: String,
     pub vehicle_id: String,

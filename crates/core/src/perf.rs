@@ -55,6 +55,7 @@ const HIST_SIGFIG: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Rating {
     Excellent,
     Good,
@@ -87,6 +88,7 @@ impl Rating {
 
 /// One slow call, remembered for the Diagnostics view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SlowCall {
     /// Wall-clock millis since the Unix epoch when the call finished.
     pub at_millis: i64,
@@ -97,6 +99,7 @@ pub struct SlowCall {
 /// Everything known about one name. Durations are in microseconds (fractional for the
 /// mean) so the JSON reads naturally in a UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueryStats {
     pub name: String,
     pub count: u64,
@@ -119,6 +122,7 @@ pub struct QueryStats {
 
 /// Cache counters of one report kind (or of all of them together).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CacheKindStats {
     pub kind: String,
     pub hits: u64,
@@ -150,6 +154,7 @@ impl CacheKindStats {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CacheStats {
     /// Most entries the cache keeps.
     pub capacity: u64,
@@ -162,6 +167,7 @@ pub struct CacheStats {
 /// The one health snapshot: shown by the desktop Diagnostics view, `glovebox stats` and the
 /// sync server's `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Health {
     pub uptime_secs: u64,
     pub cache: CacheStats,

@@ -11,6 +11,7 @@ use crate::{time, validate, Page, SyncStamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ServiceKind {
     Service,
     Repair,
@@ -49,6 +50,7 @@ impl std::str::FromStr for ServiceKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServiceInput {
     pub vehicle_id: String,
     pub kind: ServiceKind,
@@ -69,6 +71,7 @@ pub struct ServiceInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServiceRecord {
     pub id: String,
     pub vehicle_id: String,

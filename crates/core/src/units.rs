@@ -17,6 +17,7 @@ macro_rules! unit_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum $name {
             $(#[serde(rename = $code)] $variant,)+
         }
@@ -169,6 +170,7 @@ impl EconomyUnit {
 
 /// A distance with its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Distance {
     pub value: f64,
     pub unit: DistanceUnit,
@@ -188,6 +190,7 @@ impl Distance {
 
 /// A quantity of fuel (or electric energy) with its unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Volume {
     pub value: f64,
     pub unit: VolumeUnit,
@@ -210,6 +213,7 @@ impl Volume {
 
 /// Fuel economy as kilometres per litre (or per kWh), convertible to any display unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Economy {
     /// Kilometres per litre for liquid fuel, kilometres per kWh for electric.
     pub km_per_base: f64,
@@ -264,6 +268,7 @@ impl Economy {
 /// An ISO 4217 currency code with its number of minor-unit digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(as = "String"))]
 pub struct Currency {
     code: [u8; 3],
     minor_digits: u8,
@@ -392,6 +397,7 @@ impl fmt::Display for Currency {
 
 /// Money in integer minor units (cents, pence, yen) of one currency. Never a float.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Money {
     pub minor: i64,
     pub currency: Currency,

@@ -11,6 +11,7 @@ use crate::SyncStamp;
 
 /// What a user enters to create or edit a vehicle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VehicleInput {
     pub name: String,
     #[serde(default)]
@@ -33,6 +34,7 @@ pub struct VehicleInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Vehicle {
     pub id: String,
     pub name: String,

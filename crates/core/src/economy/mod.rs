@@ -66,6 +66,7 @@ impl From<&FuelRecord> for FillUp {
 /// [`Segment::number`]; find it with [`EconomySummary::segment`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FillRole {
     /// Before the first full fill: counts in nothing.
     BeforeFirstFull,

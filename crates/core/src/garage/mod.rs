@@ -32,6 +32,7 @@ use crate::{time, Page, SyncStamp};
 
 /// Options for a single write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WriteOptions {
     /// The user confirmed an odometer reading the typo guard questioned.
     #[serde(default)]

@@ -15,6 +15,7 @@ use crate::{time, validate, Page, SyncStamp};
 
 /// What the user enters when marking a reminder done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CompletionInput {
     pub completed_at: NaiveDateTime,
     /// Odometer when the work was done, in the vehicle's distance unit.
@@ -30,6 +31,7 @@ pub struct CompletionInput {
 /// The service record created with a completion; date, odometer and notes come from the
 /// completion itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CompletionService {
     pub kind: ServiceKind,
     /// Empty: the reminder's title.

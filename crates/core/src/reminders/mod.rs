@@ -19,6 +19,7 @@ use crate::{time, validate, SyncStamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Schedule {
     /// The next due point counts from the previous due point (e.g. every 1 January).
     Fixed,
@@ -52,6 +53,7 @@ impl std::str::FromStr for Schedule {
 
 /// Custom urgency thresholds for one reminder; `None` falls back to the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Thresholds {
     pub urgent_days: Option<i64>,
     pub very_urgent_days: Option<i64>,
@@ -61,6 +63,7 @@ pub struct Thresholds {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReminderInput {
     pub vehicle_id: String,
     pub title: String,
@@ -83,6 +86,7 @@ pub struct ReminderInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reminder {
     pub id: String,
     pub vehicle_id: String,

@@ -14,6 +14,7 @@ use crate::units::{Distance, DistanceUnit};
 /// Ordered from calm to late, so `max` picks the worse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Urgency {
     NotUrgent,
     Urgent,
@@ -46,6 +47,7 @@ pub const DEFAULT_VERY_URGENT_KM: f64 = 300.0;
 
 /// Thresholds with every default filled in, in the vehicle's distance unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResolvedThresholds {
     pub urgent_days: i64,
     pub very_urgent_days: i64,
@@ -80,6 +82,7 @@ impl ResolvedThresholds {
 
 /// A reminder with how pressing it is right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReminderStatus {
     pub reminder: Reminder,
     pub urgency: Urgency,

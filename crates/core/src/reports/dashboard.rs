@@ -29,6 +29,7 @@ pub const FUEL_CATEGORY: &str = "Fuel";
 
 /// An economy figure in the vehicle's display unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EconomyFigure {
     pub value: f64,
     pub unit: EconomyUnit,
@@ -42,6 +43,7 @@ impl EconomyFigure {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CategoryCost {
     pub category: String,
     pub minor: i64,
@@ -49,6 +51,7 @@ pub struct CategoryCost {
 
 /// Spending split by category, largest first; fuel is its own category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostBreakdown {
     pub currency: Currency,
     pub total_minor: i64,
@@ -73,6 +76,7 @@ impl CostBreakdown {
 
 /// Distance covered in one calendar month, in the vehicle's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MonthDistance {
     pub year: i32,
     pub month: u32,
@@ -80,6 +84,7 @@ pub struct MonthDistance {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Dashboard {
     pub vehicle: Vehicle,
     /// The moment "this year" and the reminders' urgency refer to.

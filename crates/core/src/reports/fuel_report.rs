@@ -20,6 +20,7 @@ use crate::vehicles::Vehicle;
 
 /// One fill-up in the window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelRow {
     pub id: String,
     pub occurred_at: NaiveDateTime,
@@ -37,6 +38,7 @@ pub struct FuelRow {
 
 /// One calendar month of the window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelMonth {
     pub year: i32,
     pub month: u32,
@@ -53,12 +55,14 @@ pub struct FuelMonth {
 
 /// A fill-up's price, for the price-over-time chart.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PricePoint {
     pub at: NaiveDateTime,
     pub price_minor: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelReport {
     pub vehicle_id: String,
     pub vehicle_name: String,

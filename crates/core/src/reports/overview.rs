@@ -15,6 +15,7 @@ use crate::vehicles::Vehicle;
 
 /// A vehicle's headline numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VehicleHeadline {
     pub vehicle_id: String,
     pub name: String,
@@ -59,6 +60,7 @@ impl VehicleHeadline {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GarageOverview {
     pub as_of: NaiveDateTime,
     /// In the vehicle list's order (by name).
