@@ -205,9 +205,16 @@ async fn blocking<T: Send + 'static>(
 
 fn check_protocol(headers: &HeaderMap) -> AppResult<()> {
     // A missing header means "current": handy with curl, and every Glovebox client sends it.
-    let Some(v) = headers.get(PROTOCOL_HEADER) else {
+    let mut values = headers.get_all(PROTOCOL_HEADER).iter();
+    let Some(v) = values.next() else {
         return Ok(());
     };
+    if values.next().is_some() {
+        return Err(ApiError::new(
+            ErrorCode::BadProtocol,
+            "more than one protocol version header",
+        ));
+    }
     let v: u32 = v
         .to_str()
         .ok()
@@ -280,32 +287,56 @@ fn check_epoch(sent: Option<&str>, current: &str) -> AppResult<()> {
     }
 }
 
-/// Reads a request body of at most `limit` bytes; a declared length over it is refused
-/// before a byte is read.
+/// How much of an over-long body is read and dropped before the 413 goes out, and for
+/// how long: a client that is still writing when the server closes the connection sees a
+/// broken pipe instead of the answer that tells it to split its batch.
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads a request body of at most `limit` bytes.
 async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> AppResult<Bytes> {
+    use http_body_util::BodyExt;
     let too_large = || {
         ApiError::new(
             ErrorCode::BodyTooLarge,
             format!("request body exceeds {limit} bytes"),
         )
     };
+    // A login body (4 KiB) drains at most 64 KiB; a push body at most 8 MiB.
+    let drain = limit.clamp(64 * 1024, DRAIN_BYTES);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if declared.is_some_and(|n| n > (limit + drain) as u64) {
+        // Too large to be worth reading at all.
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            if s.is::<http_body_util::LengthLimitError>() {
-                return too_large();
-            }
-            source = s.source();
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::new(ErrorCode::BadBody, format!("reading the request body: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if buf.len() + data.len() > limit {
+            let mut seen = buf.len() + data.len();
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                while seen <= limit + drain {
+                    match body.frame().await {
+                        Some(Ok(f)) => seen += f.data_ref().map_or(0, |d| d.len()),
+                        _ => break,
+                    }
+                }
+            })
+            .await;
+            return Err(too_large());
         }
-        ApiError::new(ErrorCode::BadBody, format!("reading the request body: {e}"))
-    })
+        buf.extend_from_slice(&data);
+    }
+    Ok(buf.freeze())
 }
 
 fn bad_json(e: serde_json::Error) -> ApiError {

@@ -156,6 +156,11 @@ impl SqliteStorage {
         })
     }
 
+    /// The writer's `PRAGMA synchronous` (2 = FULL: fsync at every commit).
+    pub fn synchronous(&self) -> StorageResult<i64> {
+        Ok(lock(&self.writer).pragma_query_value(None, "synchronous", |r| r.get(0))?)
+    }
+
     fn read<T>(
         &self,
         name: &'static str,
@@ -445,5 +450,64 @@ impl Storage for SqliteStorage {
             c.execute_batch("COMMIT")?;
             out
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_fsyncs_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let stats = Arc::new(QueryStats::new());
+        let s = SqliteStorage::open(dir.path().join("s.db"), stats.clone()).unwrap();
+        assert_eq!(s.synchronous().unwrap(), 2, "synchronous=FULL");
+        drop(s);
+        let normal = SqliteOptions {
+            synchronous_full: false,
+        };
+        let s = SqliteStorage::open_with(dir.path().join("s.db"), stats, normal).unwrap();
+        assert_eq!(s.synchronous().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_protocol_1_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(migrate::SQLITE[0].sql).unwrap();
+            c.execute_batch(
+                "INSERT INTO users (id, name, password_hash, seq, created_at)                      VALUES (1, 'ann', 'h', 2, 0);
+                 INSERT INTO rows VALUES (1, 'vehicles', 'id-1', '000000000000005-00000000-ab',                      0, '{\"name\":\"Golf\"}', 2, 'dev');",
+            )
+            .unwrap();
+        }
+        let s = SqliteStorage::open(&path, Arc::new(QueryStats::new())).unwrap();
+        assert_eq!(s.server_epoch().len(), 32);
+        let limits = PageLimits {
+            rows: 10,
+            bytes: 1 << 20,
+        };
+        let Pull::Page(page) = s.pull(1, 0, limits).unwrap() else {
+            panic!("page expected");
+        };
+        assert_eq!(page.rows[0].data, "{\"name\":\"Golf\"}");
+        assert_eq!(page.cursor, 2);
+        assert!(matches!(
+            s.pull(1, 3, limits).unwrap(),
+            Pull::CursorAhead { .. }
+        ));
+        drop(s);
+        // A database from a newer server is refused, not written into.
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let e = SqliteStorage::open(&path, Arc::new(QueryStats::new()))
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("schema version 99"), "{e}");
     }
 }
