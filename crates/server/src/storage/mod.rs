@@ -6,10 +6,13 @@
 //! Sequence numbers, gaps and epochs are explained in docs/SYNC.md ("Server epoch and
 //! restored servers").
 
+mod group_commit;
 mod migrate;
+mod postgres;
 mod sqlite;
 
 pub use migrate::{Migration, MigrationError};
+pub use postgres::{PostgresOptions, PostgresStorage};
 pub use sqlite::{SqliteOptions, SqliteStorage};
 
 use glovebox_protocol::sync::RowOutcome;
@@ -19,6 +22,12 @@ use glovebox_protocol::{Hlc, SyncTable};
 pub enum StorageError {
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage configuration: {0}")]
+    Config(String),
     #[error(transparent)]
     Migration(#[from] MigrationError),
     #[error("user {0:?} already exists")]
@@ -37,7 +46,9 @@ impl StorageError {
     /// Stable code for logs and the CLI.
     pub fn code(&self) -> &'static str {
         match self {
-            StorageError::Database(_) => "database",
+            StorageError::Database(_) | StorageError::Postgres(_) => "database",
+            StorageError::Unavailable(_) => "unavailable",
+            StorageError::Config(_) => "config",
             StorageError::Migration(_) => "migration",
             StorageError::UserExists(_) => "user_exists",
             StorageError::NoSuchUser(_) => "no_such_user",
@@ -222,7 +233,7 @@ pub trait Storage: Send + Sync + 'static {
     fn push(
         &self,
         user_id: i64,
-        rows: &[PushRow],
+        rows: Vec<PushRow>,
         floor: u64,
     ) -> StorageResult<(Vec<RowOutcome>, u64)>;
     /// Rows of this user with sequence > `since`, in sequence order, within `limits`;

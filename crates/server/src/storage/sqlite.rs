@@ -1,10 +1,13 @@
-//! The embedded SQLite backend. One writer connection (SQLite has one writer anyway, and
-//! holding it in a mutex makes "commit order = sequence order" true by construction: the
-//! sequence is bumped inside the write transaction) plus a pool of readers for pulls and
-//! token checks, which WAL lets run beside the writer on a committed snapshot.
+//! The embedded SQLite backend. One writer connection on its own thread (SQLite has one
+//! writer anyway, and one thread applying writes in queue order makes "commit order =
+//! sequence order" true by construction: the sequence is bumped inside the write
+//! transaction) plus a pool of readers for pulls and token checks, which WAL lets run
+//! beside the writer on a committed snapshot.
 //!
 //! The writer runs with `synchronous=FULL`: in WAL mode every commit fsyncs the log
-//! before it returns, so a push the server acknowledged survives a power cut.
+//! before it returns, so a push the server acknowledged survives a power cut. Writes
+//! waiting together share one commit (`group_commit`), so the fsync is paid once per
+//! group rather than once per push.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -13,6 +16,7 @@ use std::time::Duration;
 use glovebox_protocol::sync::RowOutcome;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use super::group_commit::GroupWriter;
 use super::migrate::{self, MigrationError};
 use super::{
     new_epoch, next_seq, now_ms, Device, LoginUser, PageLimits, Principal, Pull, PullPage, PushRow,
@@ -73,7 +77,7 @@ impl Default for SqliteOptions {
 
 pub struct SqliteStorage {
     path: std::path::PathBuf,
-    writer: Mutex<Connection>,
+    writer: GroupWriter,
     readers: Mutex<Vec<Connection>>,
     stats: Arc<QueryStats>,
     server_epoch: String,
@@ -149,7 +153,7 @@ impl SqliteStorage {
         let server_epoch = writer.query_row(SERVER_EPOCH, [], |r| r.get(0))?;
         Ok(SqliteStorage {
             path,
-            writer: Mutex::new(writer),
+            writer: GroupWriter::new(writer),
             readers: Mutex::new(Vec::new()),
             stats,
             server_epoch,
@@ -158,7 +162,8 @@ impl SqliteStorage {
 
     /// The writer's `PRAGMA synchronous` (2 = FULL: fsync at every commit).
     pub fn synchronous(&self) -> StorageResult<i64> {
-        Ok(lock(&self.writer).pragma_query_value(None, "synchronous", |r| r.get(0))?)
+        self.writer
+            .write(|tx| Ok(tx.pragma_query_value(None, "synchronous", |r| r.get(0))?))
     }
 
     fn read<T>(
@@ -186,18 +191,12 @@ impl SqliteStorage {
         out
     }
 
-    fn write<T>(
+    fn write<T: Send + 'static>(
         &self,
         name: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StorageResult<T>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
-        let mut conn = lock(&self.writer);
-        self.stats.time(name, || {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
+        self.stats.time(name, || self.writer.write(f))
     }
 
     /// One read transaction: the sequence, the gaps and the rows come from one snapshot.
@@ -269,7 +268,8 @@ impl Storage for SqliteStorage {
     }
 
     fn add_user(&self, name: &str, password_hash: &str) -> StorageResult<()> {
-        self.write("user.add", |tx| {
+        let (name, password_hash) = (name.to_owned(), password_hash.to_owned());
+        self.write("user.add", move |tx| {
             match tx.prepare_cached(ADD_USER)?.execute(params![
                 name,
                 password_hash,
@@ -280,7 +280,7 @@ impl Storage for SqliteStorage {
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
-                    Err(StorageError::UserExists(name.to_owned()))
+                    Err(StorageError::UserExists(name))
                 }
                 Err(e) => Err(e.into()),
             }
@@ -288,21 +288,23 @@ impl Storage for SqliteStorage {
     }
 
     fn set_password(&self, name: &str, password_hash: &str) -> StorageResult<()> {
-        self.write("user.passwd", |tx| {
+        let (name, password_hash) = (name.to_owned(), password_hash.to_owned());
+        self.write("user.passwd", move |tx| {
             let n = tx
                 .prepare_cached(SET_PASSWORD)?
                 .execute(params![name, password_hash])?;
             if n == 0 {
-                return Err(StorageError::NoSuchUser(name.to_owned()));
+                return Err(StorageError::NoSuchUser(name));
             }
             Ok(())
         })
     }
 
     fn remove_user(&self, name: &str) -> StorageResult<()> {
-        self.write("user.remove", |tx| {
-            if tx.prepare_cached(REMOVE_USER)?.execute([name])? == 0 {
-                return Err(StorageError::NoSuchUser(name.to_owned()));
+        let name = name.to_owned();
+        self.write("user.remove", move |tx| {
+            if tx.prepare_cached(REMOVE_USER)?.execute([&name])? == 0 {
+                return Err(StorageError::NoSuchUser(name));
             }
             Ok(())
         })
@@ -341,7 +343,8 @@ impl Storage for SqliteStorage {
 
     fn add_device(&self, user_id: i64, name: &str, token_hash: &str) -> StorageResult<String> {
         let id = uuid::Uuid::now_v7().simple().to_string();
-        self.write("device.add", |tx| {
+        let (name, token_hash) = (name.to_owned(), token_hash.to_owned());
+        self.write("device.add", move |tx| {
             tx.prepare_cached(ADD_DEVICE)?.execute(params![
                 id,
                 user_id,
@@ -349,7 +352,7 @@ impl Storage for SqliteStorage {
                 token_hash,
                 now_ms()
             ])?;
-            Ok(id.clone())
+            Ok(id)
         })
     }
 
@@ -371,9 +374,10 @@ impl Storage for SqliteStorage {
     }
 
     fn revoke_device(&self, device_id: &str) -> StorageResult<()> {
-        self.write("device.revoke", |tx| {
-            if tx.prepare_cached(REVOKE_DEVICE)?.execute([device_id])? == 0 {
-                return Err(StorageError::NoSuchDevice(device_id.to_owned()));
+        let device_id = device_id.to_owned();
+        self.write("device.revoke", move |tx| {
+            if tx.prepare_cached(REVOKE_DEVICE)?.execute([&device_id])? == 0 {
+                return Err(StorageError::NoSuchDevice(device_id));
             }
             Ok(())
         })
@@ -396,17 +400,17 @@ impl Storage for SqliteStorage {
     fn push(
         &self,
         user_id: i64,
-        rows: &[PushRow],
+        rows: Vec<PushRow>,
         floor: u64,
     ) -> StorageResult<(Vec<RowOutcome>, u64)> {
-        self.write("rows.push", |tx| {
+        self.write("rows.push", move |tx| {
             let mut seq = tx
                 .prepare_cached(USER_SEQ)?
                 .query_row([user_id], |r| r.get::<_, i64>(0))? as u64;
             let mut outcomes = Vec::with_capacity(rows.len());
             let mut get = tx.prepare_cached(ROW_HLC)?;
             let mut upsert = tx.prepare_cached(UPSERT_ROW)?;
-            for row in rows {
+            for row in &rows {
                 let table = row.table.name();
                 let hlc = row.hlc.to_string();
                 let stored: Option<String> = get
