@@ -24,7 +24,7 @@ pub(super) async fn push(
     body: Body,
 ) -> AppResult<Json<PushResponse>> {
     let who = authenticate(&s, &headers).await?;
-    let bytes = read_body(&headers, body, s.limits.max_body_bytes).await?;
+    let bytes = read_body(&s, &headers, body, s.limits.max_body_bytes).await?;
     let epoch = s.epoch_of(&who);
     let st = s.clone();
     // Parsing a 1 MiB batch takes milliseconds: do it off the async workers too.

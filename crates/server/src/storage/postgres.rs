@@ -29,8 +29,9 @@ use tokio_postgres::NoTls;
 
 use super::migrate::{self, MigrationError};
 use super::{
-    new_epoch, next_seq, now_ms, Device, LoginUser, PageLimits, Principal, Pull, PullPage, PushRow,
-    Storage, StorageError, StorageResult, StoredRow, User,
+    new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
+    LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Storage, StorageError,
+    StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
 
@@ -90,6 +91,25 @@ const PULL_CHECK: &str = "SELECT u.seq, EXISTS (SELECT 1 FROM seq_gaps g \
 const PULL: &str = "SELECT tbl, id, hlc, deleted, data, seq FROM rows \
      WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
 const SERVER_EPOCH: &str = "SELECT epoch FROM server_state WHERE id = 1";
+const EXPORT_ACCOUNTS: &str =
+    "SELECT id, name, password_hash, seq, epoch, created_at FROM users ORDER BY id";
+const EXPORT_DEVICES: &str =
+    "SELECT id, user_id, name, token_hash, created_at, revoked FROM devices ORDER BY id";
+const EXPORT_GAPS: &str = "SELECT user_id, lo, hi FROM seq_gaps ORDER BY user_id, lo";
+const EXPORT_ROWS: &str = "SELECT user_id, tbl, id, hlc, deleted, data, seq FROM rows \
+     WHERE (user_id, seq) > ($1, $2) ORDER BY user_id, seq LIMIT $3";
+const IMPORT_ACCOUNT: &str = "INSERT INTO users (id, name, password_hash, seq, epoch, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+const IMPORT_DEVICE: &str =
+    "INSERT INTO devices (id, user_id, name, token_hash, created_at, revoked) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+const IMPORT_ROWS: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq) \
+     SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::bool[], \
+     $6::text[], $7::int8[])";
+/// Explicit ids were inserted: move the id sequence past them.
+const BUMP_USER_IDS: &str = "SELECT setval(pg_get_serial_sequence('users', 'id'), \
+     GREATEST((SELECT max(id) FROM users), 1))";
+const SET_SERVER_EPOCH: &str = "UPDATE server_state SET epoch = $1 WHERE id = 1";
 /// Serialises schema migrations between processes starting at the same time.
 const MIGRATION_LOCK: i64 = 0x676c_6f76_6562_6f78; // "glovebox"
 
@@ -312,6 +332,175 @@ fn to_i64(v: u64) -> i64 {
 impl Storage for PostgresStorage {
     fn server_epoch(&self) -> &str {
         &self.server_epoch
+    }
+
+    fn export_inventory(&self) -> StorageResult<Inventory> {
+        self.run("export.inventory", |pool| async move {
+            let mut c = pool.get().await.map_err(pool_err)?;
+            let tx = c
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await
+                .map_err(pg)?;
+            let server_epoch: String = tx.query_one(SERVER_EPOCH, &[]).await.map_err(pg)?.get(0);
+            let accounts = tx
+                .query(EXPORT_ACCOUNTS, &[])
+                .await
+                .map_err(pg)?
+                .iter()
+                .map(|r| AccountRecord {
+                    id: r.get(0),
+                    name: r.get(1),
+                    password_hash: r.get(2),
+                    seq: r.get::<_, i64>(3) as u64,
+                    epoch: r.get(4),
+                    created_at_ms: r.get(5),
+                })
+                .collect();
+            let devices = tx
+                .query(EXPORT_DEVICES, &[])
+                .await
+                .map_err(pg)?
+                .iter()
+                .map(|r| DeviceRecord {
+                    id: r.get(0),
+                    user_id: r.get(1),
+                    name: r.get(2),
+                    token_hash: r.get(3),
+                    created_at_ms: r.get(4),
+                    revoked: r.get(5),
+                })
+                .collect();
+            let gaps = tx
+                .query(EXPORT_GAPS, &[])
+                .await
+                .map_err(pg)?
+                .iter()
+                .map(|r| GapRecord {
+                    user_id: r.get(0),
+                    lo: r.get::<_, i64>(1) as u64,
+                    hi: r.get::<_, i64>(2) as u64,
+                })
+                .collect();
+            tx.commit().await.map_err(pg)?;
+            Ok(Inventory {
+                server_epoch,
+                accounts,
+                devices,
+                gaps,
+            })
+        })
+    }
+
+    fn export_rows(&self, after: (i64, u64), limit: usize) -> StorageResult<Vec<(i64, StoredRow)>> {
+        self.run("export.rows", move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(EXPORT_ROWS, &[&after.0, &to_i64(after.1), &(limit as i64)])
+                .await
+                .map_err(pg)?;
+            Ok(rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.get(0),
+                        StoredRow {
+                            table: r.get(1),
+                            id: r.get(2),
+                            hlc: r.get(3),
+                            deleted: r.get(4),
+                            data: r.get(5),
+                            seq: r.get::<_, i64>(6) as u64,
+                        },
+                    )
+                })
+                .collect())
+        })
+    }
+
+    fn import_inventory(&self, inv: &Inventory) -> StorageResult<()> {
+        let inv = inv.clone();
+        self.run("import.inventory", move |pool| async move {
+            let mut c = pool.get().await.map_err(pool_err)?;
+            let tx = c.transaction().await.map_err(pg)?;
+            // Two imports at once must not both find the database empty.
+            tx.batch_execute("LOCK TABLE users IN EXCLUSIVE MODE")
+                .await
+                .map_err(pg)?;
+            let existing: i64 = tx
+                .query_one("SELECT count(*) FROM users", &[])
+                .await
+                .map_err(pg)?
+                .get(0);
+            if existing > 0 {
+                return Err(StorageError::NotEmpty(existing as u64));
+            }
+            for a in &inv.accounts {
+                tx.execute(
+                    IMPORT_ACCOUNT,
+                    &[
+                        &a.id,
+                        &a.name,
+                        &a.password_hash,
+                        &to_i64(a.seq),
+                        &a.epoch,
+                        &a.created_at_ms,
+                    ],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            tx.query(BUMP_USER_IDS, &[]).await.map_err(pg)?;
+            for d in &inv.devices {
+                tx.execute(
+                    IMPORT_DEVICE,
+                    &[
+                        &d.id,
+                        &d.user_id,
+                        &d.name,
+                        &d.token_hash,
+                        &d.created_at_ms,
+                        &d.revoked,
+                    ],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            for g in &inv.gaps {
+                tx.execute(ADD_GAP, &[&g.user_id, &to_i64(g.lo), &to_i64(g.hi)])
+                    .await
+                    .map_err(pg)?;
+            }
+            tx.commit().await.map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    fn import_rows(&self, rows: Vec<(i64, StoredRow)>) -> StorageResult<()> {
+        self.run("import.rows", move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let users: Vec<i64> = rows.iter().map(|(u, _)| *u).collect();
+            let tbl: Vec<&str> = rows.iter().map(|(_, r)| r.table.as_str()).collect();
+            let id: Vec<&str> = rows.iter().map(|(_, r)| r.id.as_str()).collect();
+            let hlc: Vec<&str> = rows.iter().map(|(_, r)| r.hlc.as_str()).collect();
+            let deleted: Vec<bool> = rows.iter().map(|(_, r)| r.deleted).collect();
+            let data: Vec<&str> = rows.iter().map(|(_, r)| r.data.as_str()).collect();
+            let seq: Vec<i64> = rows.iter().map(|(_, r)| to_i64(r.seq)).collect();
+            let params: Params<'_> = vec![&users, &tbl, &id, &hlc, &deleted, &data, &seq];
+            c.execute(IMPORT_ROWS, &params).await.map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    fn set_server_epoch(&self, epoch: &str) -> StorageResult<()> {
+        let epoch = epoch.to_owned();
+        self.run("server.set_epoch", move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(SET_SERVER_EPOCH, &[&epoch]).await.map_err(pg)?;
+            Ok(())
+        })
     }
 
     fn add_user(&self, name: &str, password_hash: &str) -> StorageResult<()> {

@@ -19,8 +19,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use super::group_commit::GroupWriter;
 use super::migrate::{self, MigrationError};
 use super::{
-    new_epoch, next_seq, now_ms, Device, LoginUser, PageLimits, Principal, Pull, PullPage, PushRow,
-    Storage, StorageError, StorageResult, StoredRow, User,
+    new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
+    LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Storage, StorageError,
+    StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
 
@@ -53,6 +54,21 @@ const IN_GAP: &str = "SELECT EXISTS (SELECT 1 FROM seq_gaps \
 const PULL: &str = "SELECT tbl, id, hlc, deleted, data, seq FROM rows \
      WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
 const SERVER_EPOCH: &str = "SELECT epoch FROM server_state WHERE id = 1";
+const EXPORT_ACCOUNTS: &str =
+    "SELECT id, name, password_hash, seq, epoch, created_at FROM users ORDER BY id";
+const EXPORT_DEVICES: &str =
+    "SELECT id, user_id, name, token_hash, created_at, revoked FROM devices ORDER BY id";
+const EXPORT_GAPS: &str = "SELECT user_id, lo, hi FROM seq_gaps ORDER BY user_id, lo";
+const EXPORT_ROWS: &str = "SELECT user_id, tbl, id, hlc, deleted, data, seq FROM rows \
+     WHERE (user_id, seq) > (?1, ?2) ORDER BY user_id, seq LIMIT ?3";
+const IMPORT_ACCOUNT: &str = "INSERT INTO users (id, name, password_hash, seq, epoch, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const IMPORT_DEVICE: &str =
+    "INSERT INTO devices (id, user_id, name, token_hash, created_at, revoked) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const IMPORT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const SET_SERVER_EPOCH: &str = "UPDATE server_state SET epoch = ?1 WHERE id = 1";
 
 /// Enough idle readers for the blocking pool's concurrent pulls and token checks: closing
 /// and reopening connections under load cost more than keeping them.
@@ -265,6 +281,157 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 impl Storage for SqliteStorage {
     fn server_epoch(&self) -> &str {
         &self.server_epoch
+    }
+
+    fn inline_token_checks(&self) -> bool {
+        // A primary-key lookup of tens of microseconds: cheaper inline on the async worker
+        // than a hand-off to the blocking pool and back (context switches showed up under
+        // load).
+        true
+    }
+
+    fn export_inventory(&self) -> StorageResult<Inventory> {
+        self.read("export.inventory", |c| {
+            c.execute_batch("BEGIN")?;
+            let out = (|| {
+                let server_epoch = c.query_row(SERVER_EPOCH, [], |r| r.get(0))?;
+                let accounts = c
+                    .prepare(EXPORT_ACCOUNTS)?
+                    .query_map([], |r| {
+                        Ok(AccountRecord {
+                            id: r.get(0)?,
+                            name: r.get(1)?,
+                            password_hash: r.get(2)?,
+                            seq: r.get::<_, i64>(3)? as u64,
+                            epoch: r.get(4)?,
+                            created_at_ms: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                let devices = c
+                    .prepare(EXPORT_DEVICES)?
+                    .query_map([], |r| {
+                        Ok(DeviceRecord {
+                            id: r.get(0)?,
+                            user_id: r.get(1)?,
+                            name: r.get(2)?,
+                            token_hash: r.get(3)?,
+                            created_at_ms: r.get(4)?,
+                            revoked: r.get(5)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                let gaps = c
+                    .prepare(EXPORT_GAPS)?
+                    .query_map([], |r| {
+                        Ok(GapRecord {
+                            user_id: r.get(0)?,
+                            lo: r.get::<_, i64>(1)? as u64,
+                            hi: r.get::<_, i64>(2)? as u64,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                Ok(Inventory {
+                    server_epoch,
+                    accounts,
+                    devices,
+                    gaps,
+                })
+            })();
+            c.execute_batch("COMMIT")?;
+            out
+        })
+    }
+
+    fn export_rows(&self, after: (i64, u64), limit: usize) -> StorageResult<Vec<(i64, StoredRow)>> {
+        self.read("export.rows", |c| {
+            let mut stmt = c.prepare_cached(EXPORT_ROWS)?;
+            let rows = stmt.query_map(
+                params![
+                    after.0,
+                    i64::try_from(after.1).unwrap_or(i64::MAX),
+                    limit as i64
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        StoredRow {
+                            table: r.get(1)?,
+                            id: r.get(2)?,
+                            hlc: r.get(3)?,
+                            deleted: r.get(4)?,
+                            data: r.get(5)?,
+                            seq: r.get::<_, i64>(6)? as u64,
+                        },
+                    ))
+                },
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn import_inventory(&self, inv: &Inventory) -> StorageResult<()> {
+        let inv = inv.clone();
+        self.write("import.inventory", move |tx| {
+            let existing: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+            if existing > 0 {
+                return Err(StorageError::NotEmpty(existing as u64));
+            }
+            for a in &inv.accounts {
+                tx.prepare_cached(IMPORT_ACCOUNT)?.execute(params![
+                    a.id,
+                    a.name,
+                    a.password_hash,
+                    a.seq as i64,
+                    a.epoch,
+                    a.created_at_ms
+                ])?;
+            }
+            for d in &inv.devices {
+                tx.prepare_cached(IMPORT_DEVICE)?.execute(params![
+                    d.id,
+                    d.user_id,
+                    d.name,
+                    d.token_hash,
+                    d.created_at_ms,
+                    d.revoked
+                ])?;
+            }
+            for g in &inv.gaps {
+                tx.prepare_cached(ADD_GAP)?.execute(params![
+                    g.user_id,
+                    g.lo as i64,
+                    g.hi as i64
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn import_rows(&self, rows: Vec<(i64, StoredRow)>) -> StorageResult<()> {
+        self.write("import.rows", move |tx| {
+            let mut stmt = tx.prepare_cached(IMPORT_ROW)?;
+            for (user_id, r) in &rows {
+                stmt.execute(params![
+                    user_id,
+                    r.table,
+                    r.id,
+                    r.hlc,
+                    r.deleted,
+                    r.data,
+                    r.seq as i64
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn set_server_epoch(&self, epoch: &str) -> StorageResult<()> {
+        let epoch = epoch.to_owned();
+        self.write("server.set_epoch", move |tx| {
+            tx.execute(SET_SERVER_EPOCH, [&epoch])?;
+            Ok(())
+        })
     }
 
     fn add_user(&self, name: &str, password_hash: &str) -> StorageResult<()> {
