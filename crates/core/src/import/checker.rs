@@ -56,7 +56,10 @@ pub(super) struct Checker {
     pub(super) targets: Vec<Target>,
     pub(super) order: DateOrder,
     pub(super) now: NaiveDateTime,
+    /// Content keys of the records already in the database.
     pub(super) keys: KeySet,
+    /// Content keys of the file's rows so far.
+    pub(super) file_keys: KeySet,
     pub(super) total: u64,
     pub(super) collect_fills: bool,
     /// Record field → file column, from the parser (see `Event::Fields`).
@@ -106,7 +109,15 @@ impl Checker {
             Event::Bad(e) => self.bad(e),
             Event::Item(it) => match self.convert(&it) {
                 Ok(Some((rec, k, kind))) => {
-                    if !self.keys.insert(k) {
+                    // A database record (a backup) has its own id: two records with the
+                    // same content are both real. Only a match in the database (a backup
+                    // imported before) is a duplicate. File rows without ids are also
+                    // duplicates of earlier identical rows.
+                    let duplicate = match it.location {
+                        Some(_) => self.keys.contains(&k),
+                        None => self.keys.contains(&k) || !self.file_keys.insert(k),
+                    };
+                    if duplicate {
                         self.out.duplicates += 1;
                         if self.out.duplicate_rows.len() < DUPLICATES_LISTED {
                             let p = self.preview_row(it.line, &rec, kind);

@@ -115,7 +115,7 @@ pub(super) fn flag(
         let Some(t) = targets.get(r.vehicle as usize) else {
             continue;
         };
-        if !t.public.included || r.odometer.is_nan() {
+        if !t.public.included || r.odometer.is_nan() || !judged(r.kind) {
             continue;
         }
         // Rows with a date that does not resolve are bad rows, reported by the check.
@@ -140,8 +140,8 @@ pub(super) fn flag(
         for (i, (at, r)) in list.iter().enumerate() {
             let value = r.odometer * df;
             let reason = if keep[i] {
-                let before = latest(prev_kept, before_in(&stored, *at));
-                let after = after_in(&stored, *at);
+                let before = latest(prev_kept, before_in(&stored, *at, value));
+                let after = after_in(&stored, *at, value);
                 let r = odometer::judge(unit, *at, value, before, after);
                 prev_kept = Some(At {
                     at: *at,
@@ -157,8 +157,8 @@ pub(super) fn flag(
                         at: *a,
                         odometer: r.odometer * df,
                     });
-                let before = latest(prev_kept, before_in(&stored, *at));
-                let after = earliest(next_kept, after_in(&stored, *at));
+                let before = latest(prev_kept, before_in(&stored, *at, value));
+                let after = earliest(next_kept, after_in(&stored, *at, value));
                 Some(
                     odometer::judge(unit, *at, value, before, after)
                         .unwrap_or_else(|| "goes against the file's other readings".into()),
@@ -191,6 +191,13 @@ pub(super) fn flag(
         .filter_map(|f| Some((f.line, f.action?)))
         .collect();
     Ok(Flags { flags, actions })
+}
+
+/// The readings that make the distance log and the economy: fill-ups and odometer
+/// records. A service record's reading is often an estimate written down later (LubeLogger's
+/// own demo has dozens a few hundred miles off); it is imported as written, not flagged.
+fn judged(kind: RecordKind) -> bool {
+    matches!(kind, RecordKind::Fuel | RecordKind::Odometer)
 }
 
 /// Which entries form the longest run whose odometer never goes down (ties keep the
@@ -244,7 +251,8 @@ fn earliest(a: Option<At>, b: Option<At>) -> Option<At> {
     }
 }
 
-/// Readings the database holds for a vehicle, sorted by (time, odometer).
+/// The judged readings (fill-ups, odometer records) the database holds for a vehicle,
+/// sorted by (time, odometer).
 fn stored_readings(garage: &Garage, vehicle_id: &str) -> Result<Vec<At>> {
     let mut out: Vec<At> = Vec::new();
     for r in garage.fuel_records(vehicle_id, Page::ALL)? {
@@ -252,14 +260,6 @@ fn stored_readings(garage: &Garage, vehicle_id: &str) -> Result<Vec<At>> {
             at: r.occurred_at,
             odometer: r.odometer.value,
         });
-    }
-    for r in garage.service_records(vehicle_id, None, Page::ALL)? {
-        if let Some(o) = r.odometer {
-            out.push(At {
-                at: r.occurred_at,
-                odometer: o.value,
-            });
-        }
     }
     for r in garage.odometer_records(vehicle_id, Page::ALL)? {
         out.push(At {
@@ -271,13 +271,15 @@ fn stored_readings(garage: &Garage, vehicle_id: &str) -> Result<Vec<At>> {
     Ok(out)
 }
 
-fn before_in(stored: &[At], at: NaiveDateTime) -> Option<At> {
-    let i = stored.partition_point(|r| r.at <= at);
+/// Neighbours in (time, reading) order: dates without a time put several readings on one
+/// instant, and those are in odometer order, not in conflict.
+fn before_in(stored: &[At], at: NaiveDateTime, value: f64) -> Option<At> {
+    let i = stored.partition_point(|r| (r.at, r.odometer) <= (at, value));
     i.checked_sub(1).map(|i| stored[i])
 }
 
-fn after_in(stored: &[At], at: NaiveDateTime) -> Option<At> {
-    let i = stored.partition_point(|r| r.at < at);
+fn after_in(stored: &[At], at: NaiveDateTime, value: f64) -> Option<At> {
+    let i = stored.partition_point(|r| (r.at, r.odometer) < (at, value));
     stored.get(i).copied()
 }
 

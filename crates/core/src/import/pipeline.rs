@@ -115,6 +115,7 @@ pub(super) fn run(
         order,
         now: garage.now(),
         keys,
+        file_keys: Default::default(),
         total: scan.rows,
         collect_fills: scan.has_economy,
         fields: Vec::new(),
