@@ -13,8 +13,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use glovebox_server::{LimitsConfig, RunningServer};
+use glovebox_server::{LimitsConfig, RunningServer, Storage};
 
 /// The variable that selects PostgreSQL, holding a URL whose role may create databases.
 pub const PG_URL_VAR: &str = "GLOVEBOX_TEST_PG_URL";
@@ -64,30 +65,96 @@ impl ServerDb {
     }
 
     pub fn backend_name(&self) -> &'static str {
+        self.spec().backend_name()
+    }
+
+    /// What a server process is started with (the guard stays here).
+    pub fn spec(&self) -> StorageSpec {
         match self {
-            ServerDb::Sqlite(_) => "sqlite",
-            ServerDb::Postgres(_) => "postgres",
+            ServerDb::Sqlite(path) => StorageSpec::Sqlite(path.clone()),
+            ServerDb::Postgres(pg) => StorageSpec::Postgres(pg.url.clone()),
         }
     }
 }
 
-/// Starts a server on `addr` over `db`: the one place the tests and the bench wire a
-/// backend to the server.
+/// Where a server keeps its data, in the `sqlite:PATH` / `postgres:URL` form that
+/// `glovebox-server migrate-storage` takes (the bench passes it to its server processes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageSpec {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StorageSpec {
+    pub fn parse(s: &str) -> Result<StorageSpec, String> {
+        if let Some(path) = s.strip_prefix("sqlite:") {
+            Ok(StorageSpec::Sqlite(PathBuf::from(path)))
+        } else if s.starts_with("postgres:") || s.starts_with("postgresql:") {
+            Ok(StorageSpec::Postgres(s.to_owned()))
+        } else {
+            Err(format!("{s:?}: expected sqlite:PATH or postgres://…"))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            StorageSpec::Sqlite(_) => "sqlite",
+            StorageSpec::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl std::fmt::Display for StorageSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageSpec::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            StorageSpec::Postgres(url) => f.write_str(url),
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Until glovebox-server has its PostgreSQL backend, a run that asked for it fails here,
+/// loudly, rather than quietly testing SQLite twice.
+fn no_postgres_backend() -> BoxError {
+    format!(
+        "{PG_URL_VAR} is set, so this runs against PostgreSQL, but glovebox-server has no \
+         PostgreSQL backend to start yet"
+    )
+    .into()
+}
+
+/// Starts a server on `addr` over `db` (see [`start_spec`]).
 pub async fn start_server(
     addr: SocketAddr,
     db: &ServerDb,
     limits: LimitsConfig,
-) -> Result<RunningServer, Box<dyn std::error::Error + Send + Sync>> {
-    match db {
-        ServerDb::Sqlite(path) => glovebox_server::start_sqlite(addr, path, limits).await,
-        // Until glovebox-server has its PostgreSQL backend, a run that asked for it fails
-        // here, loudly, rather than quietly testing SQLite twice.
-        ServerDb::Postgres(pg) => Err(format!(
-            "{PG_URL_VAR} is set, so this test runs against PostgreSQL (database {}), but \
-             glovebox-server has no PostgreSQL backend to start yet",
-            pg.name
-        )
-        .into()),
+) -> Result<RunningServer, BoxError> {
+    start_spec(addr, &db.spec(), limits).await
+}
+
+/// Starts a server on `addr` over `spec`: with [`open_storage`], the one place the tests
+/// and the bench wire a backend to the server.
+pub async fn start_spec(
+    addr: SocketAddr,
+    spec: &StorageSpec,
+    limits: LimitsConfig,
+) -> Result<RunningServer, BoxError> {
+    match spec {
+        StorageSpec::Sqlite(path) => glovebox_server::start_sqlite(addr, path, limits).await,
+        StorageSpec::Postgres(_) => Err(no_postgres_backend()),
+    }
+}
+
+/// Opens `spec`'s storage directly (no HTTP), e.g. to mint device tokens for the bench.
+pub fn open_storage(spec: &StorageSpec) -> Result<Arc<dyn Storage>, BoxError> {
+    match spec {
+        StorageSpec::Sqlite(path) => {
+            let (storage, _stats) = glovebox_server::open_sqlite(path)?;
+            Ok(storage)
+        }
+        StorageSpec::Postgres(_) => Err(no_postgres_backend()),
     }
 }
 
@@ -174,6 +241,19 @@ fn with_database(url: &str, database: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_specs_round_trip_and_name_what_they_expect() {
+        for s in ["sqlite:/tmp/x.db", "postgres://u:p@127.0.0.1:5432/db"] {
+            assert_eq!(StorageSpec::parse(s).unwrap().to_string(), s);
+        }
+        assert_eq!(
+            StorageSpec::parse("sqlite:a.db").unwrap().backend_name(),
+            "sqlite"
+        );
+        let e = StorageSpec::parse("mysql://x").unwrap_err();
+        assert!(e.contains("sqlite:PATH"), "{e}");
+    }
 
     #[test]
     fn the_database_of_a_url_is_replaced_and_the_rest_kept() {
