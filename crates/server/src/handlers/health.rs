@@ -27,7 +27,7 @@ pub(super) async fn status(State(s): State<Arc<AppState>>) -> Json<StatusRespons
 /// The Health snapshot (uptime, queries with ratings and regressions; the server has no
 /// report cache, so its cache part is empty) plus `status` and `version`.
 pub(super) async fn health(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let health = s.stats.health(glovebox_core::perf::CacheStats::default());
+    let health = s.stats.health(glovebox_perf::CacheStats::default());
     let status = if health.problems().next().is_some() {
         "degraded"
     } else {
