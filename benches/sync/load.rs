@@ -43,16 +43,24 @@ pub struct LoadParams {
     pub backend: Backend,
     pub processes: usize,
     pub perf: bool,
+    /// SQLite without an fsync per commit (`synchronous=NORMAL`), to measure what the
+    /// durable default costs; never what glovebox-server runs.
+    pub sqlite_normal: bool,
 }
 
 impl LoadParams {
     fn label(&self) -> String {
         format!(
-            "{} devices, think {} s, {} ×{}",
+            "{} devices, think {} s, {} ×{}{}",
             self.devices,
             self.think_ms as f64 / 1000.0,
             self.backend.name(),
-            self.processes
+            self.processes,
+            if self.sqlite_normal && self.backend == Backend::Sqlite {
+                " (synchronous=NORMAL)"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -341,7 +349,12 @@ struct Servers {
 }
 
 impl Servers {
-    fn spawn(spec: &StorageSpec, n: usize, dir: &Path) -> Result<Servers, String> {
+    fn spawn(
+        spec: &StorageSpec,
+        n: usize,
+        dir: &Path,
+        sqlite_normal: bool,
+    ) -> Result<Servers, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut servers = Servers {
             children: Vec::new(),
@@ -353,6 +366,7 @@ impl Servers {
                 .arg("serve")
                 .arg(spec.to_string())
                 .arg(&port_file)
+                .arg(if sqlite_normal { "normal" } else { "full" })
                 .spawn()
                 .map_err(|e| format!("spawning server {k}: {e}"))?;
             servers.children.push(child);
@@ -450,7 +464,7 @@ pub fn load(p: &LoadParams) -> Result<String, String> {
         p.devices,
         t.elapsed()
     );
-    let servers = Servers::spawn(&spec, p.processes, dir.path())?;
+    let servers = Servers::spawn(&spec, p.processes, dir.path(), p.sqlite_normal)?;
     let profile = if p.perf {
         Profile::start(&servers.pids(), &dir.path().join("perf.data"))
     } else {
@@ -681,6 +695,7 @@ pub fn matrix(quick: bool, perf: bool) {
                 backend: backend.clone(),
                 processes: *processes,
                 perf,
+                sqlite_normal: false,
             };
             match load(&params) {
                 Ok(line) => lines.push(line),

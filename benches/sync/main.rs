@@ -2,7 +2,7 @@
 //!
 //!   cargo bench -p glovebox-tests --bench sync -- initial [RECORDS]
 //!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
-//!                                       [--processes N] [--perf]
+//!                                       [--processes N] [--perf] [--fsync-cost]
 //!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--quick] [--perf]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
@@ -11,7 +11,8 @@
 //! have passed (load.rs says what a device does); PostgreSQL when `GLOVEBOX_TEST_PG_URL`
 //! is set, with N server processes over one database. Prints p50/p95/p99 latency, errors,
 //! on-CPU time per request of the server, PostgreSQL and the generator, and with --perf
-//! where the server's CPU goes. `load-matrix`: the runs in one go (1,000 devices
+//! where the server's CPU goes; with --fsync-cost (SQLite) first with `synchronous=NORMAL`,
+//! then with the durable FULL the server runs, to show what fsync costs. `load-matrix`: the runs in one go (1,000 devices
 //! every 1 s and 10,000 every 60 s; SQLite ×1, PostgreSQL ×1 and ×3) and a Markdown table.
 
 mod load;
@@ -55,19 +56,28 @@ fn main() {
         Some("serve") => serve(
             positional.get(1).expect("storage spec"),
             positional.get(2).expect("port file"),
+            positional.get(3).map(|s| s.as_str()) == Some("normal"),
         ),
         Some("load") => {
-            let params = load::LoadParams {
-                devices: num(1, 1000) as usize,
-                seconds: num(2, 20),
-                think_ms: num(3, 1000),
-                backend: Backend::from_env(),
-                processes: option("--processes").unwrap_or(1) as usize,
-                perf: flag("--perf"),
+            let modes: &[bool] = if flag("--fsync-cost") {
+                &[true, false]
+            } else {
+                &[false]
             };
-            if let Err(e) = load::load(&params) {
-                eprintln!("load: {e}");
-                std::process::exit(1);
+            for &sqlite_normal in modes {
+                let params = load::LoadParams {
+                    devices: num(1, 1000) as usize,
+                    seconds: num(2, 20),
+                    think_ms: num(3, 1000),
+                    backend: Backend::from_env(),
+                    processes: option("--processes").unwrap_or(1) as usize,
+                    perf: flag("--perf"),
+                    sqlite_normal,
+                };
+                if let Err(e) = load::load(&params) {
+                    eprintln!("load: {e}");
+                    std::process::exit(1);
+                }
             }
         }
         Some("load-matrix") => load::matrix(flag("--quick"), flag("--perf")),
@@ -218,16 +228,23 @@ fn initial(records: u64) {
 
 /// A server process for `load`: serves `spec` on an ephemeral loopback port and writes the
 /// port to `port_file`.
-fn serve(spec: &str, port_file: &str) {
+fn serve(spec: &str, port_file: &str, sqlite_normal: bool) {
     let spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
     let rt = runtime();
     rt.block_on(async {
-        let srv = backend::start_spec(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            &spec,
-            LimitsConfig::default(),
-        )
-        .await
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let srv = match (&spec, sqlite_normal) {
+            (StorageSpec::Sqlite(path), true) => {
+                let server_spec = glovebox_server::StorageSpec::Sqlite {
+                    path: path.clone(),
+                    options: glovebox_server::SqliteOptions {
+                        synchronous_full: false,
+                    },
+                };
+                glovebox_server::start_storage(addr, &server_spec, LimitsConfig::default()).await
+            }
+            _ => backend::start_spec(addr, &spec, LimitsConfig::default()).await,
+        }
         .unwrap_or_else(|e| panic!("serve {}: {e}", spec.backend_name()));
         std::fs::write(port_file, srv.addr.port().to_string()).expect("port file");
         // The parent kills us when done; stop by ourselves after an hour regardless.
