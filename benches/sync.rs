@@ -288,7 +288,7 @@ fn load(devices: usize, seconds: u64, think_ms: u64) {
                     let r = http
                         .post(format!("{url}/v1/push"))
                         .bearer_auth(&token)
-                        .json(&PushRequest { rows })
+                        .json(&PushRequest { rows, epoch: None })
                         .send()
                         .await;
                     let ok = match r {

@@ -255,7 +255,7 @@ async fn limits_and_errors_have_json_bodies() {
         .await
         .unwrap();
     assert_eq!(status.limits.max_batch_rows, 2);
-    assert_eq!((status.min_protocol, status.max_protocol), (1, 1));
+    assert_eq!((status.min_protocol, status.max_protocol), (1, 2));
     let health: serde_json::Value = c
         .get(format!("{url}/api/health"))
         .send()

@@ -217,6 +217,7 @@ async fn status(State(s): State<Arc<AppState>>) -> Json<StatusResponse> {
         min_protocol: MIN_PROTOCOL_VERSION,
         max_protocol: PROTOCOL_VERSION,
         limits: s.limits.to_wire(),
+        server_epoch: String::new(),
     })
 }
 
@@ -333,10 +334,16 @@ async fn push(
             RowOutcome::Applied => &s.counters.rows_applied,
             RowOutcome::Duplicate => &s.counters.rows_duplicate,
             RowOutcome::Stale => &s.counters.rows_stale,
+            // Not produced by this server yet: it refuses whole batches (in progress).
+            RowOutcome::Rejected => continue,
         };
         Counters::add(c, 1);
     }
-    Ok(Json(PushResponse { results, seq }))
+    Ok(Json(PushResponse {
+        results,
+        seq,
+        epoch: String::new(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,13 +373,15 @@ async fn pull(
         rows: page.rows,
         cursor: page.cursor,
         has_more: page.has_more,
+        // Epochs are not kept by this server yet (protocol 2 work in progress).
+        epoch: String::new(),
     }))
 }
 
 /// The core's Health snapshot (uptime, queries with ratings and regressions; the server
 /// has no report cache, so its cache part is empty) plus `status` and `version`.
 async fn health(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let health = s.stats.health(glovebox_core::perf::CacheStats::default());
+    let health = s.stats.health(glovebox_perf::CacheStats::default());
     let status = if health.problems().next().is_some() {
         "degraded"
     } else {

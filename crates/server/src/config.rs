@@ -53,6 +53,8 @@ impl LimitsConfig {
             max_body_bytes: self.max_body_bytes,
             max_batch_rows: self.max_batch_rows,
             max_pull_limit: self.max_pull_limit,
+            max_pull_bytes: self.max_body_bytes,
+            max_row_bytes: glovebox_protocol::rows::MAX_ROW_BYTES,
             login_attempts_per_minute: self.login_attempts_per_minute,
         }
     }

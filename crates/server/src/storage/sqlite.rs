@@ -330,11 +330,7 @@ impl Storage for SqliteStorage {
                         RowOutcome::Applied
                     }
                 };
-                results.push(RowResult {
-                    table: row.table.clone(),
-                    id: row.id.clone(),
-                    result: outcome,
-                });
+                results.push(RowResult::new(row.table.clone(), row.id.clone(), outcome));
             }
             tx.prepare_cached(SET_USER_SEQ)?
                 .execute(params![user_id, seq])?;
