@@ -61,6 +61,7 @@ fn volume_name(u: VolumeUnit) -> &'static str {
         VolumeUnit::UsGallon => "US gallons",
         VolumeUnit::ImpGallon => "Imperial gallons",
         VolumeUnit::KilowattHour => "kWh",
+        VolumeUnit::Kilogram => "Kilograms",
     }
 }
 

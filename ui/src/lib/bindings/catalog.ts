@@ -33,6 +33,11 @@ export const CATALOG = {
       "code": "kwh",
       "label": "kWh",
       "name": "kWh"
+    },
+    {
+      "code": "kg",
+      "label": "kg",
+      "name": "Kilograms"
     }
   ],
   "economy_units": [
@@ -70,11 +75,27 @@ export const CATALOG = {
       "code": "km_per_kwh",
       "label": "km/kWh",
       "name": "km/kWh"
+    },
+    {
+      "code": "kg_per_100km",
+      "label": "kg/100km",
+      "name": "kg/100km"
+    },
+    {
+      "code": "km_per_kg",
+      "label": "km/kg",
+      "name": "km/kg"
+    },
+    {
+      "code": "mi_per_kg",
+      "label": "mi/kg",
+      "name": "mi/kg"
     }
   ],
   "economy_lower_is_better": [
     "l_per_100km",
-    "kwh_per_100km"
+    "kwh_per_100km",
+    "kg_per_100km"
   ],
   "fuel_kinds": [
     {
@@ -101,6 +122,11 @@ export const CATALOG = {
       "code": "lpg",
       "label": "LPG",
       "name": "LPG"
+    },
+    {
+      "code": "cng",
+      "label": "CNG",
+      "name": "CNG"
     },
     {
       "code": "other",
@@ -380,6 +406,11 @@ export const CATALOG = {
       "economy": "kwh_per_100km"
     },
     {
+      "distance": "km",
+      "volume": "kg",
+      "economy": "kg_per_100km"
+    },
+    {
       "distance": "mi",
       "volume": "l",
       "economy": "mpg_us"
@@ -398,6 +429,11 @@ export const CATALOG = {
       "distance": "mi",
       "volume": "kwh",
       "economy": "mi_per_kwh"
+    },
+    {
+      "distance": "mi",
+      "volume": "kg",
+      "economy": "mi_per_kg"
     }
   ]
 } as const;
