@@ -10,7 +10,7 @@ mod state;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use glovebox_core::app::{App, AppEvent};
+use glovebox_core::app::{App, AppEvent, AppOptions};
 use tauri::{Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
@@ -21,6 +21,8 @@ pub use state::AppState;
 pub const RECORDS_CHANGED: &str = "records-changed";
 /// The sync engine's status changed (payload: `SyncStatus`).
 pub const SYNC_STATUS: &str = "sync-status";
+/// An import's progress (payload: `Progress`).
+pub const IMPORT_PROGRESS: &str = "import-progress";
 
 /// When the process started, to measure launch-to-garage time (docs/BENCHMARKS.md).
 struct Launch(Instant);
@@ -63,13 +65,22 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     };
     init_logging(&log_dir)?;
     tracing::info!(dir = %data_dir.display(), "opening Glovebox");
-    let glovebox = App::open(&data_dir).map_err(|e| e.to_string())?;
+    let mut options = AppOptions::desktop();
+    // For the GUI tests: sync this often (seconds) instead of every minute.
+    if let Some(secs) = std::env::var("GLOVEBOX_SYNC_INTERVAL_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        options.sync_options.interval = std::time::Duration::from_secs(secs.max(1));
+    }
+    let glovebox = App::open_dir(&data_dir, options).map_err(|e| e.to_string())?;
 
     let handle = app.handle().clone();
     glovebox.subscribe(move |ev| {
         let sent = match ev {
             AppEvent::Changed(c) => handle.emit(RECORDS_CHANGED, c),
             AppEvent::Sync(s) => handle.emit(SYNC_STATUS, s),
+            AppEvent::Import(p) => handle.emit(IMPORT_PROGRESS, p),
             AppEvent::Notify(n) => {
                 if let Err(e) = handle
                     .notification()
@@ -137,6 +148,10 @@ pub fn run() {
             commands::files::save_chart,
             commands::files::backup,
             commands::files::restore,
+            commands::import::pick_import_file,
+            commands::import::import_preview,
+            commands::import::import_commit,
+            commands::import::cancel_import,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Glovebox");

@@ -48,6 +48,9 @@ fn generate(dir: &Path) {
         glovebox_core::app::SyncSummary::export_all_to(dir),
         glovebox_core::app::FuelLog::export_all_to(dir),
         glovebox_core::app::Restored::export_all_to(dir),
+        glovebox_core::import::ImportReport::export_all_to(dir),
+        glovebox_core::import::ImportOptions::export_all_to(dir),
+        glovebox_core::import::Progress::export_all_to(dir),
     ];
     for r in results {
         r.expect("ts-rs export");

@@ -28,7 +28,7 @@ use crate::notify::{self, Notification};
 use crate::reports::{CacheConfig, Reports};
 use crate::sync::{self, SyncConfig, SyncEngine, SyncError, SyncHandle, SyncOptions, SyncReport};
 use crate::sync::{SyncState, SyncStatus};
-use crate::{generator, Garage, Page};
+use crate::{generator, import, Garage, Page};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "glovebox.db";
@@ -91,6 +91,8 @@ pub enum AppEvent {
     Changed(Changed),
     Sync(SyncStatus),
     Notify(Notification),
+    /// An import in progress (the wizard's progress bar).
+    Import(import::Progress),
 }
 
 type Listener = Arc<dyn Fn(&AppEvent) + Send + Sync>;
@@ -308,6 +310,8 @@ pub struct App {
     runtime: Option<tokio::runtime::Runtime>,
     stop: Arc<AtomicBool>,
     notify_tx: Option<mpsc::Sender<Touch>>,
+    /// Set to cancel the import running now (one at a time).
+    import_cancel: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -319,9 +323,14 @@ impl std::fmt::Debug for App {
 impl App {
     /// The desktop app over `data_dir/glovebox.db`, with everything running.
     pub fn open(data_dir: impl AsRef<Path>) -> AppResult<Arc<App>> {
+        App::open_dir(data_dir, AppOptions::desktop())
+    }
+
+    /// `data_dir/glovebox.db` with `options`.
+    pub fn open_dir(data_dir: impl AsRef<Path>, options: AppOptions) -> AppResult<Arc<App>> {
         let dir = data_dir.as_ref();
         std::fs::create_dir_all(dir).map_err(Error::from)?;
-        App::open_db(dir.join(DB_FILE), AppOptions::desktop())
+        App::open_db(dir.join(DB_FILE), options)
     }
 
     /// The database at `path` with `options` (the command line: nothing in the background).
@@ -385,6 +394,7 @@ impl App {
             runtime: Some(runtime),
             stop,
             notify_tx,
+            import_cancel: Mutex::new(None),
         });
         if app.options.sync {
             if let Some(config) = sync::load_config(&app.garage)? {
@@ -488,6 +498,51 @@ impl App {
             Error::validation("backup", format!("cannot open {}: {e}", path.display()))
         })?;
         Ok(backup::restore(&self.garage, &mut BufReader::new(file))?.into())
+    }
+
+    // ----- import ---------------------------------------------------------------------------
+
+    /// What importing `path` with `opts` would do; nothing is written. The wizard calls it
+    /// again after each choice until the report's `needs` is empty.
+    pub fn import_preview(
+        &self,
+        path: &Path,
+        opts: &import::ImportOptions,
+    ) -> Result<import::ImportReport> {
+        import::preview(&self.garage, path, opts)
+    }
+
+    /// Imports `path` in one transaction, announcing progress as [`AppEvent::Import`];
+    /// [`App::cancel_import`] stops it with nothing written (`Error::Cancelled`).
+    pub fn import_commit(
+        &self,
+        path: &Path,
+        opts: &import::ImportOptions,
+    ) -> Result<import::ImportReport> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        {
+            let mut slot = lock(&self.import_cancel);
+            if slot.is_some() {
+                return Err(Error::Other("another import is running".into()));
+            }
+            *slot = Some(cancel.clone());
+        }
+        let listeners = self.listeners.clone();
+        let progress = move |p: import::Progress| listeners.emit(&AppEvent::Import(p));
+        let out = import::commit(&self.garage, path, opts, &progress, &cancel);
+        *lock(&self.import_cancel) = None;
+        out
+    }
+
+    /// Cancels the running import, if any; returns whether one was running.
+    pub fn cancel_import(&self) -> bool {
+        match &*lock(&self.import_cancel) {
+            Some(c) => {
+                c.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
     }
 
     // ----- sync -----------------------------------------------------------------------------

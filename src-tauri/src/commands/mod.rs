@@ -4,6 +4,7 @@
 //! (UI) thread, so a slow query never freezes the window.
 
 pub mod files;
+pub mod import;
 pub mod records;
 pub mod reports;
 pub mod sync;

@@ -24,6 +24,9 @@ import type { SignIn } from "./bindings/SignIn";
 import type { SignedOut } from "./bindings/SignedOut";
 import type { SyncSummary } from "./bindings/SyncSummary";
 import type { Restored } from "./bindings/Restored";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { Progress } from "./bindings/Progress";
 import type { CompletionInput } from "./bindings/CompletionInput";
 import type { Health } from "./bindings/Health";
 import type { ReminderInput } from "./bindings/ReminderInput";
@@ -112,6 +115,12 @@ export const api = {
   backup: () => call<Saved | null>("backup"),
   restore: () => call<{ path: string; restored: Restored } | null>("restore"),
 
+  // Import: a file from the dialog (or dropped), previewed until nothing is missing.
+  pickImportFile: () => call<string | null>("pick_import_file"),
+  importPreview: (path: string, options: ImportOptions) => call<ImportReport>("import_preview", { path, options }),
+  importCommit: (path: string, options: ImportOptions) => call<ImportReport>("import_commit", { path, options }),
+  cancelImport: () => call<boolean>("cancel_import"),
+
   // Sync.
   syncSettings: () => call<SyncSettings>("sync_settings"),
   syncStatus: () => call<SyncStatus>("sync_status"),
@@ -139,4 +148,9 @@ export function onRecordsChanged(fn: (c: Changed) => void): Promise<UnlistenFn> 
 /** Calls `fn` whenever the sync engine's status changes. */
 export function onSyncStatus(fn: (s: SyncStatus) => void): Promise<UnlistenFn> {
   return listen<SyncStatus>("sync-status", (e) => fn(e.payload));
+}
+
+/** Calls `fn` with an import's progress while it runs. */
+export function onImportProgress(fn: (p: Progress) => void): Promise<UnlistenFn> {
+  return listen<Progress>("import-progress", (e) => fn(e.payload));
 }

@@ -189,3 +189,67 @@ fn local_only_status_and_sync_now_without_a_server() {
     assert_eq!(e.to_payload().field.as_deref(), Some("server_url"));
     assert_eq!(e.code(), "sync_insecure_server");
 }
+
+/// A LubeLogger fuel CSV of `n` full fills, 500 km and 40 L apart: 8.00 L/100km.
+pub(crate) fn lubelogger_fuel_csv(n: usize) -> String {
+    let mut s = String::from(
+        "Date,Odometer,FuelConsumed,Cost,FuelEconomy,IsFillToFull,MissedFuelUp,Notes,Tags\n",
+    );
+    let start = chrono::NaiveDate::from_ymd_opt(2001, 1, 13).unwrap();
+    for i in 0..n {
+        let d = start + chrono::Duration::days(i as i64 / 4);
+        s.push_str(&format!(
+            "{},{},40.00,60.00,0,True,False,,\n",
+            d.format("%m/%d/%Y"),
+            10_000 + 500 * i
+        ));
+    }
+    s
+}
+
+#[test]
+fn import_needs_units_reports_progress_and_cancel_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
+    let file = dir.path().join("Golf.csv");
+    std::fs::write(&file, lubelogger_fuel_csv(10_000)).unwrap();
+
+    let mut opts = import::ImportOptions::default();
+    let preview = app.import_preview(&file, &opts).unwrap();
+    assert!(
+        preview
+            .needs
+            .iter()
+            .any(|n| matches!(n, import::Need::Units { .. })),
+        "LubeLogger files carry no units: {:?}",
+        preview.needs
+    );
+    opts.distance_unit = Some(crate::units::DistanceUnit::Kilometre);
+    opts.volume_unit = Some(crate::units::VolumeUnit::Litre);
+    opts.currency = Some(crate::units::Currency::EUR);
+    assert!(app.import_preview(&file, &opts).unwrap().needs.is_empty());
+
+    // Cancel at the first progress report: nothing is written.
+    let weak = Arc::downgrade(&app);
+    app.subscribe(move |e| {
+        if let (AppEvent::Import(p), Some(app)) = (e, weak.upgrade()) {
+            if p.phase == import::Phase::Importing && p.done > 0 && p.done < p.total {
+                app.cancel_import();
+            }
+        }
+    });
+    let e = app.import_commit(&file, &opts).unwrap_err();
+    assert_eq!(e.code(), "cancelled", "{e}");
+    assert!(app.garage().vehicles(true).unwrap().is_empty());
+    assert!(!app.cancel_import(), "no import is running any more");
+
+    // Without the cancelling listener: imported, and the economy is the hand-computed one.
+    let app2 = App::open_db(app.db_path(), quiet(None)).unwrap();
+    drop(app);
+    let report = app2.import_commit(&file, &opts).unwrap();
+    assert!(report.committed);
+    assert_eq!(report.new_records.fuel, 10_000);
+    let v = app2.garage().vehicles(false).unwrap().remove(0);
+    let d = app2.reports().dashboard(&v.id).unwrap();
+    assert!((d.economy_lifetime.unwrap().value - 8.0).abs() < 1e-9);
+}
