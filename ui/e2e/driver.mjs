@@ -182,14 +182,14 @@ export function answerDialog(answersFile, file) {
   fs.writeFileSync(answersFile, `${file ?? "cancel"}\n`);
 }
 
-/** A LubeLogger fuel CSV of `n` full fills, 500 km and 40 L apart: 8.00 L/100km. */
+/** A LubeLogger fuel CSV of `n` full fills, 200 km and 16 L apart: 8.00 L/100km. */
 export function lubeloggerFuelCsv(n, startOdo = 10000) {
   const lines = ["Date,Odometer,FuelConsumed,Cost,FuelEconomy,IsFillToFull,MissedFuelUp,Notes,Tags"];
   const start = Date.UTC(2001, 0, 13);
   for (let i = 0; i < n; i++) {
     const d = new Date(start + Math.floor(i / 4) * 86_400_000);
     const p = (x) => String(x).padStart(2, "0");
-    lines.push(`${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()},${startOdo + 500 * i},40.00,60.00,0,True,False,,`);
+    lines.push(`${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()},${startOdo + 200 * i},16.00,24.00,0,True,False,,`);
   }
   return lines.join("\n") + "\n";
 }
