@@ -38,16 +38,26 @@ export async function startDriver(dataDir, port = 4444, env = {}) {
         proc.kill("SIGTERM");
         await new Promise((r) => proc.once("exit", r));
       }
+      stopStrayApps(dataDir);
     },
   };
 }
 
-export async function openApp(driverUrl) {
+/** Opens the app window. The WebView's localStorage (theme, garage view) outlives data
+ *  directories, so a fresh session starts from cleared preferences unless `keepPrefs`. */
+export async function openApp(driverUrl, { keepPrefs = false } = {}) {
   const caps = new Capabilities();
   caps.set("tauri:options", { application: APP });
   caps.setBrowserName("wry");
   const d = await new Builder().withCapabilities(caps).usingServer(driverUrl).build();
   await d.manage().setTimeouts({ implicit: 0, script: 20000 });
+  if (!keepPrefs) {
+    const had = await d.executeScript("const n = localStorage.length; localStorage.clear(); return n");
+    if (had > 0) {
+      await d.navigate().refresh();
+      await d.wait(() => d.executeScript("return document.readyState === 'complete' && !!document.querySelector('.shell')"), 20000);
+    }
+  }
   return d;
 }
 
@@ -97,13 +107,15 @@ export function helpers(d) {
   const count = async (css) => (await findAll(css)).length;
   const waitCount = (css, n, ms = 15000) =>
     d.wait(async () => (await findAll(css)).length === n, ms, `expected ${n} × ${css}`);
-  /** Clicks `clickCss` and returns ms until `readyCss` is in the DOM and painted. */
+  /** Clicks `clickCss` and returns ms until `readyCss` is in the DOM, visible (tabs stay
+   *  mounted while hidden) and painted. */
   const timeClick = (clickCss, readyCss) =>
     d.executeAsyncScript(
       `const [clickCss, readyCss, done] = arguments;
        const t0 = performance.now();
        document.querySelector(clickCss).click();
-       const check = () => document.querySelector(readyCss)
+       const visible = () => [...document.querySelectorAll(readyCss)].some((e) => e.offsetParent !== null);
+       const check = () => visible()
          ? requestAnimationFrame(() => done(performance.now() - t0))
          : requestAnimationFrame(check);
        check();`,
@@ -131,6 +143,20 @@ export function daysAgo(days, hour = 9) {
 
 export function dateIn(days) {
   return daysAgo(-days).slice(0, 10);
+}
+
+/** An app window whose WebDriver session could not be closed (a busy debug build) would
+ *  outlive the test and keep its output pipe open: stop the ones started on `dataDir`,
+ *  by their process id. */
+function stopStrayApps(dataDir) {
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.includes("glovebox-desktop")) continue;
+      const env = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      if (env.includes(`GLOVEBOX_DATA_DIR=${dataDir}`)) process.kill(Number(pid), "SIGTERM");
+    } catch {}
+  }
 }
 
 /** Runs the glovebox CLI; returns stdout, throws with stderr on failure. */

@@ -12,7 +12,7 @@ describe("sync status line", () => {
   });
   it("shows progress, pending changes, and offers retry on failure", () => {
     expect(statusLine({ state: "syncing", done: 3, total: 40, last_synced_at_ms: null, pending: 40 }, now).text).toBe("Syncing 3 of 40");
-    expect(statusLine({ state: "local_only", last_synced_at_ms: null, pending: 2 }, now).text).toBe("Local only · 2 pending");
+    expect(statusLine({ state: "local_only", last_synced_at_ms: null, pending: 2 }, now).text).toBe("Local only");
     const off = statusLine({ state: "offline", reason: "connection refused", last_synced_at_ms: null, pending: 1 }, now);
     expect([off.text, off.retry, off.detail]).toEqual(["Offline · 1 pending", true, "connection refused"]);
     expect(statusLine({ state: "error", reason: "token revoked", last_synced_at_ms: null, pending: 0 }, now).retry).toBe(true);

@@ -24,7 +24,8 @@ export function statusLine(s: SyncStatus, now = Date.now()): StatusLine {
   const pending = s.pending > 0 ? ` · ${s.pending} pending` : "";
   switch (s.state) {
     case "local_only":
-      return { text: `Local only${pending}`, tone: "muted", retry: false, detail: "Sync is not set up on this device" };
+      // Nothing is waiting for a server that does not exist: no pending count here.
+      return { text: "Local only", tone: "muted", retry: false, detail: "Sync is not set up on this device" };
     case "idle":
       return {
         text: s.last_synced_at_ms === null ? `Waiting to sync${pending}` : `Synced ${ago(s.last_synced_at_ms, now)}${pending}`,
