@@ -83,9 +83,11 @@ fn import(rows: usize) {
     let cpu0 = cpu_ms();
     let commits: Vec<Duration> = (0..3)
         .map(|i| {
-            let app =
-                App::open_db(dir.path().join(format!("c{i}.db")), AppOptions::command_line())
-                    .unwrap();
+            let app = App::open_db(
+                dir.path().join(format!("c{i}.db")),
+                AppOptions::command_line(),
+            )
+            .unwrap();
             let t = Instant::now();
             let r = app.import_commit(&file, &opts).unwrap();
             assert_eq!(r.new_records.fuel, rows as u64);
