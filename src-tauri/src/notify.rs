@@ -57,8 +57,9 @@ pub fn decide(
 fn check(app: &AppHandle, garage: &Garage) -> glovebox_core::Result<()> {
     for v in garage.vehicles(false)? {
         let list = garage.reminder_statuses(&v.id)?;
-        let store = garage.store();
-        let (announce, record) = decide(&list, |id| store.meta_get(&meta_key(id)).ok().flatten());
+        let (announce, record) = decide(&list, |id| {
+            garage.local_setting(&meta_key(id)).ok().flatten()
+        });
         for r in announce {
             let body = match (r.days_left, r.distance_left) {
                 (Some(d), _) if d < 0 => format!("{}: {} days overdue", v.name, -d),
@@ -84,7 +85,7 @@ fn check(app: &AppHandle, garage: &Garage) -> glovebox_core::Result<()> {
             }
         }
         for (id, level) in record {
-            store.meta_set(&meta_key(&id), level)?;
+            garage.set_local_setting(&meta_key(&id), level)?;
         }
     }
     Ok(())

@@ -155,57 +155,11 @@ fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
     let to = now + chrono::Duration::days(1);
     let v0 = vehicles[0].clone();
 
-    // Same-run baselines: one primary-key read (the machine's speed right now), and the
-    // fill-up read with the pre-0002 query shape (forced onto the non-covering index).
+    // Same-run baseline: one primary-key read (the machine's speed right now). The code
+    // before a change is the other baseline: docs/BENCHMARKS.md runs both builds.
     let mut g = c.benchmark_group("baseline");
     g.bench_function("vehicle_get", |b| {
         b.iter(|| black_box(reports.garage().vehicle(black_box(&v0)).expect("vehicle")))
-    });
-    let store = reports.garage().store().clone();
-    // Migration 0002 dropped the narrow (vehicle_id, odometer) index the covering one
-    // replaced; the baseline recreates it under its own name for the comparison.
-    store
-        .with_writer(|c| {
-            c.execute_batch(
-                "CREATE INDEX IF NOT EXISTS bench_fuel_by_vehicle_odometer \
-                 ON fuel_records (vehicle_id, odometer) WHERE deleted = 0",
-            )?;
-            Ok(())
-        })
-        .expect("baseline index");
-    let mut i = 0usize;
-    g.bench_function("fuel_fills_table_lookups", |b| {
-        b.iter(|| {
-            i = (i + 1) % vehicles.len();
-            store
-                .read("bench.fills_lookup", |c| {
-                    let mut stmt = c.prepare_cached(
-                        "SELECT id, occurred_at, odometer, quantity, total_cost, is_full, \
-                         missed_previous FROM fuel_records INDEXED BY bench_fuel_by_vehicle_odometer \
-                         WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY odometer",
-                    )?;
-                    let n = stmt
-                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
-                        .count();
-                    Ok(black_box(n))
-                })
-                .expect("fills")
-        })
-    });
-    let mut i = 0usize;
-    g.bench_function("fuel_fills_covering", |b| {
-        b.iter(|| {
-            i = (i + 1) % vehicles.len();
-            store
-                .read("bench.fills_covering", |c| {
-                    let mut stmt = c.prepare_cached(glovebox_core::reports::queries::FUEL_FILLS)?;
-                    let n = stmt
-                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
-                        .count();
-                    Ok(black_box(n))
-                })
-                .expect("fills")
-        })
     });
     g.finish();
 

@@ -7,27 +7,30 @@ mod batch;
 mod complete;
 #[cfg(test)]
 mod tests;
+mod write;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use glovebox_protocol::HlcClock;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchOptions, BatchSummary, NewRecord};
+use write::Target;
+pub(crate) use write::Writer;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::{ChangeBus, ChangeEvent, ChangeSource, Listener, RecordKind};
-use crate::fuel::{self, FuelInput, FuelRecord};
-use crate::odometer::{self, OdometerInput, OdometerRecord};
-use crate::reminders::{self, Reminder, ReminderInput};
-use crate::service::{self, ServiceInput, ServiceKind, ServiceRecord};
-use crate::store::Store;
+use crate::fuel::{FuelInput, FuelRecord};
+use crate::odometer::{OdometerInput, OdometerRecord};
+use crate::reminders::{Reminder, ReminderInput};
+use crate::service::{ServiceInput, ServiceKind, ServiceRecord};
+use crate::store::{self, QueryObserver, Store};
 use crate::units::Distance;
-use crate::vehicles::{self, Vehicle, VehicleInput};
+use crate::vehicles::{Vehicle, VehicleInput};
 use crate::{time, Page, SyncStamp};
 
 /// Options for a single write.
@@ -97,8 +100,15 @@ impl Garage {
         (self.now)()
     }
 
-    pub fn store(&self) -> &Arc<Store> {
+    /// The database, for the crate's own modules; shells and tests use `Garage`'s methods
+    /// (and tests the `testing` module).
+    pub(crate) fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        self.store.path()
     }
 
     pub fn device_id(&self) -> &str {
@@ -107,6 +117,20 @@ impl Garage {
 
     pub fn clock(&self) -> &HlcClock {
         &self.clock
+    }
+
+    /// Receives the duration of every named statement (the report tracker installs one).
+    pub fn set_query_observer(&self, observer: Arc<dyn QueryObserver>) {
+        self.store.set_observer(observer);
+    }
+
+    /// A local, unsynced setting of this installation (UI state, notification levels).
+    pub fn local_setting(&self, key: &str) -> Result<Option<String>> {
+        self.store.meta_get(key)
+    }
+
+    pub fn set_local_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.store.meta_set(key, value)
     }
 
     /// Subscribes to change events (called after each commit, on the writing thread).
@@ -128,15 +152,19 @@ impl Garage {
         }
     }
 
-    /// Runs one named write transaction and emits one event per (vehicle, kind) it touched.
-    pub(crate) fn write<T>(
+    /// Runs one named write transaction through the write routine ([`Writer`]) and emits
+    /// one event per (vehicle, kind) it touched, after the commit.
+    pub(crate) fn transaction<T>(
         &self,
         name: &'static str,
         source: ChangeSource,
-        f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut touched = Touched::default();
-        let out = self.store.write(name, |tx| f(tx, &mut touched))?;
+        let (out, touched) = self.store.write(name, |tx| {
+            let mut w = Writer::new(self, tx, source);
+            let out = f(&mut w)?;
+            Ok((out, std::mem::take(&mut w.touched)))
+        })?;
         for (vehicle_id, kind) in touched.0 {
             self.bus.emit(&ChangeEvent {
                 vehicle_id,
@@ -147,90 +175,95 @@ impl Garage {
         Ok(out)
     }
 
+    /// [`Garage::transaction`] for code that writes rows itself (sync apply).
+    pub(crate) fn write<T>(
+        &self,
+        name: &'static str,
+        source: ChangeSource,
+        f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
+    ) -> Result<T> {
+        self.transaction(name, source, |w| {
+            let conn = w.conn();
+            f(conn, &mut w.touched)
+        })
+    }
+
     // ----- vehicles -------------------------------------------------------------------
 
     pub fn create_vehicle(&self, input: &VehicleInput) -> Result<Vehicle> {
-        let mut v = input.validate(self.now().year())?;
-        v.id = new_id();
-        self.write("vehicle.create", ChangeSource::Local, |tx, t| {
-            vehicles::insert(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v.clone())
+        self.transaction("vehicle.create", ChangeSource::Local, |w| {
+            w.put_vehicle(Target::New(None), input)
         })
     }
 
     pub fn update_vehicle(&self, id: &str, input: &VehicleInput) -> Result<Vehicle> {
-        let mut v = input.validate(self.now().year())?;
-        self.write("vehicle.update", ChangeSource::Local, |tx, t| {
-            let old = vehicles::get(tx, id)?;
-            v.id = old.id;
-            v.archived = old.archived;
-            vehicles::update(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v.clone())
+        self.transaction("vehicle.update", ChangeSource::Local, |w| {
+            w.put_vehicle(Target::Existing(id), input)
         })
     }
 
     pub fn set_vehicle_archived(&self, id: &str, archived: bool) -> Result<Vehicle> {
-        self.write("vehicle.archive", ChangeSource::Local, |tx, t| {
-            let mut v = vehicles::get(tx, id)?;
-            v.archived = archived;
-            vehicles::update(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v)
+        self.transaction("vehicle.archive", ChangeSource::Local, |w| {
+            w.set_archived(id, archived)
         })
     }
 
     /// Deletes a vehicle and every record of it (as tombstones, so the delete syncs).
     pub fn delete_vehicle(&self, id: &str) -> Result<()> {
-        self.write("vehicle.delete", ChangeSource::Local, |tx, t| {
-            vehicles::get(tx, id)?;
-            let s = self.stamp(ChangeSource::Local);
-            for kind in RecordKind::ALL
-                .into_iter()
-                .filter(|k| *k != RecordKind::Vehicle)
-            {
-                let sql = format!(
-                    "UPDATE {} SET deleted = 1, hlc = ?2, dirty = ?3, updated_at = ?4 \
-                     WHERE vehicle_id = ?1 AND deleted = 0",
-                    kind.table()
-                );
-                tx.prepare_cached(&sql)?.execute(rusqlite::params![
-                    id,
-                    s.hlc,
-                    s.dirty,
-                    s.updated_at
-                ])?;
-            }
-            tombstone(tx, RecordKind::Vehicle, id, &s)?;
-            t.add(id, RecordKind::Vehicle);
-            Ok(())
-        })
+        self.delete(RecordKind::Vehicle, id)
     }
 
     pub fn vehicle(&self, id: &str) -> Result<Vehicle> {
-        self.store.read("vehicle.get", |c| vehicles::get(c, id))
+        self.store
+            .read("vehicle.get", |c| store::vehicles::get(c, id))
     }
 
     pub fn vehicles(&self, include_archived: bool) -> Result<Vec<Vehicle>> {
+        self.store.read("vehicle.list", |c| {
+            store::vehicles::list(c, include_archived)
+        })
+    }
+
+    // ----- records --------------------------------------------------------------------
+
+    fn create<I: write::RecordInput>(
+        &self,
+        name: &'static str,
+        input: &I,
+        opts: WriteOptions,
+    ) -> Result<I::Record> {
+        self.transaction(name, ChangeSource::Local, |w| {
+            w.put(Target::New(None), input, !opts.confirm_odometer)
+        })
+    }
+
+    fn edit<I: write::RecordInput>(
+        &self,
+        name: &'static str,
+        id: &str,
+        input: &I,
+        opts: WriteOptions,
+    ) -> Result<I::Record> {
+        self.transaction(name, ChangeSource::Local, |w| {
+            w.put(Target::Existing(id), input, !opts.confirm_odometer)
+        })
+    }
+
+    /// Reads under `name` with the live vehicle `vehicle_id` (its units map the rows).
+    fn read_for<T>(
+        &self,
+        name: &'static str,
+        vehicle_id: &str,
+        f: impl FnOnce(&Connection, &Vehicle) -> Result<T>,
+    ) -> Result<T> {
         self.store
-            .read("vehicle.list", |c| vehicles::list(c, include_archived))
+            .read(name, |c| f(c, &store::vehicles::get(c, vehicle_id)?))
     }
 
     // ----- fuel -----------------------------------------------------------------------
 
     pub fn add_fuel(&self, input: &FuelInput, opts: WriteOptions) -> Result<FuelRecord> {
-        self.write("fuel.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = new_id();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, &r.id)?;
-            }
-            fuel::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Fuel);
-            Ok(r)
-        })
+        self.create("fuel.create", input, opts)
     }
 
     pub fn update_fuel(
@@ -239,56 +272,24 @@ impl Garage {
         input: &FuelInput,
         opts: WriteOptions,
     ) -> Result<FuelRecord> {
-        self.write("fuel.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, fuel::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, id)?;
-            }
-            fuel::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Fuel);
-            Ok(r)
-        })
+        self.edit("fuel.update", id, input, opts)
     }
 
     pub fn fuel_record(&self, vehicle_id: &str, id: &str) -> Result<FuelRecord> {
-        self.store.read("fuel.get", |c| {
-            fuel::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("fuel.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Fill-ups of a vehicle, newest first.
     pub fn fuel_records(&self, vehicle_id: &str, page: Page) -> Result<Vec<FuelRecord>> {
-        self.store.read("fuel.list", |c| {
-            fuel::list(c, &vehicles::get(c, vehicle_id)?, page)
+        self.read_for("fuel.list", vehicle_id, |c, v| {
+            store::fuel::list(c, v, page)
         })
     }
 
     // ----- service, repair, upgrade ------------------------------------------------------
 
     pub fn add_service(&self, input: &ServiceInput, opts: WriteOptions) -> Result<ServiceRecord> {
-        self.write("service.create", ChangeSource::Local, |tx, t| {
-            let r = self.insert_service(tx, input, opts)?;
-            t.add(&r.vehicle_id, RecordKind::Service);
-            Ok(r)
-        })
-    }
-
-    pub(crate) fn insert_service(
-        &self,
-        tx: &Connection,
-        input: &ServiceInput,
-        opts: WriteOptions,
-    ) -> Result<ServiceRecord> {
-        let v = live_vehicle(tx, &input.vehicle_id)?;
-        let mut r = input.validate(&v, self.now())?;
-        r.id = new_id();
-        if let (Some(odo), false) = (r.odometer, opts.confirm_odometer) {
-            odometer::check_plausible(tx, &v, r.occurred_at, odo.value, &r.id)?;
-        }
-        service::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-        Ok(r)
+        self.create("service.create", input, opts)
     }
 
     pub fn update_service(
@@ -297,23 +298,11 @@ impl Garage {
         input: &ServiceInput,
         opts: WriteOptions,
     ) -> Result<ServiceRecord> {
-        self.write("service.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, service::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if let (Some(odo), false) = (r.odometer, opts.confirm_odometer) {
-                odometer::check_plausible(tx, &v, r.occurred_at, odo.value, id)?;
-            }
-            service::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Service);
-            Ok(r)
-        })
+        self.edit("service.update", id, input, opts)
     }
 
     pub fn service_record(&self, vehicle_id: &str, id: &str) -> Result<ServiceRecord> {
-        self.store.read("service.get", |c| {
-            service::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("service.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Service/repair/upgrade records of a vehicle, newest first, optionally of one kind.
@@ -323,8 +312,8 @@ impl Garage {
         kind: Option<ServiceKind>,
         page: Page,
     ) -> Result<Vec<ServiceRecord>> {
-        self.store.read("service.list", |c| {
-            service::list(c, &vehicles::get(c, vehicle_id)?, kind, page)
+        self.read_for("service.list", vehicle_id, |c, v| {
+            store::service::list(c, v, kind, page)
         })
     }
 
@@ -335,17 +324,7 @@ impl Garage {
         input: &OdometerInput,
         opts: WriteOptions,
     ) -> Result<OdometerRecord> {
-        self.write("odometer.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = new_id();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, &r.id)?;
-            }
-            odometer::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Odometer);
-            Ok(r)
-        })
+        self.create("odometer.create", input, opts)
     }
 
     pub fn update_odometer(
@@ -354,101 +333,70 @@ impl Garage {
         input: &OdometerInput,
         opts: WriteOptions,
     ) -> Result<OdometerRecord> {
-        self.write("odometer.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, odometer::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, id)?;
-            }
-            odometer::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Odometer);
-            Ok(r)
-        })
+        self.edit("odometer.update", id, input, opts)
+    }
+
+    pub fn odometer_record(&self, vehicle_id: &str, id: &str) -> Result<OdometerRecord> {
+        self.read_for("odometer.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     pub fn odometer_records(&self, vehicle_id: &str, page: Page) -> Result<Vec<OdometerRecord>> {
-        self.store.read("odometer.list", |c| {
-            odometer::list(c, &vehicles::get(c, vehicle_id)?, page)
+        self.read_for("odometer.list", vehicle_id, |c, v| {
+            store::odometer::list(c, v, page)
         })
     }
 
     /// The highest reading across all record kinds, in the vehicle's unit.
     pub fn current_odometer(&self, vehicle_id: &str) -> Result<Option<Distance>> {
-        self.store.read("odometer.current", |c| {
-            let v = vehicles::get(c, vehicle_id)?;
-            Ok(odometer::current(c, vehicle_id)?.map(|o| Distance::new(o, v.distance_unit)))
+        self.read_for("odometer.current", vehicle_id, |c, v| {
+            Ok(store::readings::highest(c, &v.id)?.map(|o| Distance::new(o, v.distance_unit)))
         })
     }
 
     // ----- reminders ------------------------------------------------------------------
 
     pub fn add_reminder(&self, input: &ReminderInput) -> Result<Reminder> {
-        self.write("reminder.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v)?;
-            r.id = new_id();
-            reminders::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Reminder);
-            Ok(r)
-        })
+        self.create("reminder.create", input, WriteOptions::default())
     }
 
     pub fn update_reminder(&self, id: &str, input: &ReminderInput) -> Result<Reminder> {
-        self.write("reminder.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, reminders::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v)?;
-            r.id = id.to_owned();
-            reminders::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Reminder);
-            Ok(r)
-        })
+        self.edit("reminder.update", id, input, WriteOptions::default())
     }
 
     pub fn reminder(&self, vehicle_id: &str, id: &str) -> Result<Reminder> {
-        self.store.read("reminder.get", |c| {
-            reminders::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("reminder.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Active reminders, soonest due first.
     pub fn reminders(&self, vehicle_id: &str) -> Result<Vec<Reminder>> {
-        self.store.read("reminder.list_active", |c| {
-            reminders::list_active(c, &vehicles::get(c, vehicle_id)?)
+        self.read_for("reminder.list_active", vehicle_id, |c, v| {
+            store::reminders::list_active(c, v)
+        })
+    }
+
+    /// Every reminder of a vehicle, active or done (the active ones first).
+    pub fn all_reminders(&self, vehicle_id: &str) -> Result<Vec<Reminder>> {
+        self.read_for("reminder.list_all", vehicle_id, |c, v| {
+            store::reminders::list_all(c, v)
         })
     }
 
     // ----- deletes (tombstones) and undo ----------------------------------------------
 
-    /// Deletes one record (not a vehicle: see `delete_vehicle`) as a tombstone.
+    /// Deletes one record as a tombstone; a vehicle with every record of it.
     pub fn delete(&self, kind: RecordKind, id: &str) -> Result<()> {
-        if kind == RecordKind::Vehicle {
-            return self.delete_vehicle(id);
-        }
-        self.write("record.delete", ChangeSource::Local, |tx, t| {
-            let vehicle_id = vehicle_of(tx, kind, id, false)?;
-            tombstone(tx, kind, id, &self.stamp(ChangeSource::Local))?;
-            t.add(&vehicle_id, kind);
-            Ok(())
-        })
+        let name = if kind == RecordKind::Vehicle {
+            "vehicle.delete"
+        } else {
+            "record.delete"
+        };
+        self.transaction(name, ChangeSource::Local, |w| w.delete(kind, id))
     }
 
     /// Undoes a delete of one record, as long as its vehicle still exists.
     pub fn restore(&self, kind: RecordKind, id: &str) -> Result<()> {
-        self.write("record.restore", ChangeSource::Local, |tx, t| {
-            let vehicle_id = vehicle_of(tx, kind, id, true)?;
-            if kind != RecordKind::Vehicle {
-                live_vehicle(tx, &vehicle_id)?;
-            }
-            let s = self.stamp(ChangeSource::Local);
-            let sql = format!(
-                "UPDATE {} SET deleted = 0, hlc = ?2, dirty = ?3, updated_at = ?4 WHERE id = ?1 AND deleted = 1",
-                kind.table()
-            );
-            tx.prepare_cached(&sql)?
-                .execute(rusqlite::params![id, s.hlc, s.dirty, s.updated_at])?;
-            t.add(&vehicle_id, kind);
-            Ok(())
+        self.transaction("record.restore", ChangeSource::Local, |w| {
+            w.restore(kind, id)
         })
     }
 }
@@ -471,54 +419,4 @@ impl Touched {
         self.0.insert((vehicle_id.to_owned(), kind));
         self.1 = Some((vehicle_id.to_owned(), kind));
     }
-}
-
-fn live_vehicle(conn: &Connection, id: &str) -> Result<Vehicle> {
-    vehicles::get(conn, id).map_err(|e| match e {
-        Error::NotFound { .. } => {
-            Error::validation("vehicle_id", format!("unknown vehicle {id:?}"))
-        }
-        other => other,
-    })
-}
-
-/// Records never move between vehicles: an edit naming another vehicle is refused.
-fn owning_vehicle(conn: &Connection, actual: String, claimed: &str) -> Result<Vehicle> {
-    if actual != claimed {
-        return Err(Error::validation(
-            "vehicle_id",
-            "a record cannot be moved to another vehicle",
-        ));
-    }
-    live_vehicle(conn, &actual)
-}
-
-fn vehicle_of(conn: &Connection, kind: RecordKind, id: &str, deleted: bool) -> Result<String> {
-    let col = if kind == RecordKind::Vehicle {
-        "id"
-    } else {
-        "vehicle_id"
-    };
-    let sql = format!(
-        "SELECT {col} FROM {} WHERE id = ?1 AND deleted = ?2",
-        kind.table()
-    );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params![id, deleted], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found(kind.label(), id))
-}
-
-fn tombstone(conn: &Connection, kind: RecordKind, id: &str, s: &SyncStamp) -> Result<()> {
-    let sql = format!(
-        "UPDATE {} SET deleted = 1, hlc = ?2, dirty = ?3, updated_at = ?4 WHERE id = ?1 AND deleted = 0",
-        kind.table()
-    );
-    let n =
-        conn.prepare_cached(&sql)?
-            .execute(rusqlite::params![id, s.hlc, s.dirty, s.updated_at])?;
-    if n == 0 {
-        return Err(Error::not_found(kind.label(), id));
-    }
-    Ok(())
 }

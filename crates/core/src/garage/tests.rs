@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
+use crate::error::Error;
 use crate::units::{FuelKind, VolumeUnit};
 
 fn now() -> NaiveDateTime {

@@ -6,13 +6,11 @@ use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::queries;
 use crate::economy::{self, FillUp};
 use crate::error::Result;
 use crate::reminders::urgency::{self, ReminderStatus};
-use crate::reminders::{self};
 use crate::service::{ServiceKind, ServiceRecord};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::units::{Currency, Distance, Economy, EconomyUnit};
 use crate::vehicles::Vehicle;
 
@@ -129,17 +127,21 @@ fn category_of(category: &str, kind: ServiceKind) -> String {
 }
 
 /// Computes the dashboard of `v` at `now` from `conn` (one consistent read snapshot).
-pub fn compute(
+pub(crate) fn compute(
     store: &Store,
     conn: &Connection,
     v: &Vehicle,
     now: NaiveDateTime,
 ) -> Result<Dashboard> {
-    let current = queries::current_odometer(store, conn, &v.id)?;
-    let recent_work = queries::recent_work(store, conn, v, RECENT_WORK_SHOWN)?;
+    let current = store.timed("report.q.current_odometer", || {
+        store::readings::highest(conn, &v.id)
+    })?;
+    let recent_work = store.timed("report.q.recent_work", || {
+        store::service::list(conn, v, None, crate::Page::first(RECENT_WORK_SHOWN))
+    })?;
 
     let active = store.timed("report.q.reminders_active", || {
-        reminders::list_active(conn, v)
+        store::reminders::list_active(conn, v)
     })?;
     let mut statuses: Vec<ReminderStatus> = active
         .iter()
@@ -153,7 +155,7 @@ pub fn compute(
         .count() as u32;
     statuses.truncate(REMINDERS_SHOWN);
 
-    let fills = queries::fuel_fills(store, conn, &v.id)?;
+    let fills = store.timed("report.q.fuel_fills", || store::fuel::fills(conn, &v.id))?;
     let summary = store.timed("report.economy", || {
         economy::compute(&fills, v.distance_unit, v.volume_unit)
     });
@@ -165,7 +167,9 @@ pub fn compute(
     let year_start = month_start(now.year(), 1);
     let (cost_this_year, cost_lifetime) = costs(store, conn, v, &fills, year_start)?;
 
-    let first = queries::first_odometer(store, conn, &v.id)?;
+    let first = store.timed("report.q.first_odometer", || {
+        store::readings::lowest(conn, &v.id)
+    })?;
     let span = match (first, current) {
         (Some(a), Some(b)) if b > a => Some(b - a),
         _ => None,
@@ -208,7 +212,10 @@ fn costs(
             *year.entry(FUEL_CATEGORY.to_owned()).or_default() += f.total_cost_minor;
         }
     }
-    for c in queries::service_costs(store, conn, &v.id, year_start)? {
+    let service = store.timed("report.q.service_costs", || {
+        store::service::costs(conn, &v.id, year_start)
+    })?;
+    for c in service {
         let name = category_of(&c.category, c.kind);
         *life.entry(name.clone()).or_default() += c.lifetime_minor;
         *year.entry(name).or_default() += c.this_year_minor;
@@ -233,8 +240,12 @@ fn distance_per_month(
     let first = this_month
         .checked_sub_months(Months::new(DISTANCE_MONTHS - 1))
         .unwrap_or(this_month);
-    let mut known = queries::reading_before(store, conn, vehicle_id, first)?;
-    let readings = queries::readings_since(store, conn, vehicle_id, first)?;
+    let mut known = store.timed("report.q.reading_before", || {
+        store::readings::highest_before(conn, vehicle_id, first)
+    })?;
+    let readings = store.timed("report.q.readings_since", || {
+        store::readings::since(conn, vehicle_id, first)
+    })?;
     let mut out = Vec::with_capacity(DISTANCE_MONTHS as usize);
     let mut next = readings.iter().peekable();
     for i in 0..DISTANCE_MONTHS {

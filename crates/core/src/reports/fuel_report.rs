@@ -11,10 +11,9 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::dashboard::EconomyFigure;
-use super::queries;
 use crate::economy::{self, FillRole, FillUp};
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::units::{Currency, DistanceUnit, EconomyUnit, VolumeUnit};
 use crate::vehicles::Vehicle;
 
@@ -96,14 +95,14 @@ fn unit_price(f: &FillUp) -> Option<f64> {
     (f.quantity > 0.0).then(|| f.total_cost_minor as f64 / f.quantity)
 }
 
-pub fn compute(
+pub(crate) fn compute(
     store: &Store,
     conn: &Connection,
     v: &Vehicle,
     from: NaiveDateTime,
     to: NaiveDateTime,
 ) -> Result<FuelReport> {
-    let fills = queries::fuel_fills(store, conn, &v.id)?;
+    let fills = store.timed("report.q.fuel_fills", || store::fuel::fills(conn, &v.id))?;
     let all = store.timed("report.economy", || {
         economy::compute(&fills, v.distance_unit, v.volume_unit)
     });

@@ -8,10 +8,7 @@ pub mod cache;
 pub mod dashboard;
 pub mod fuel_report;
 pub mod overview;
-pub mod queries;
 
-#[cfg(test)]
-mod plan_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -31,8 +28,8 @@ pub use overview::{GarageOverview, VehicleHeadline};
 use crate::error::{Error, Result};
 use crate::garage::Garage;
 use crate::perf::{CacheStats, Health, Tracker};
-use crate::store::Store;
-use crate::{time, vehicles};
+use crate::store::{self, Store};
+use crate::time;
 
 pub struct Reports {
     garage: Arc<Garage>,
@@ -85,7 +82,7 @@ impl Reports {
         config: CacheConfig,
         tracker: Arc<Tracker>,
     ) -> Arc<Reports> {
-        garage.store().set_observer(tracker.clone());
+        garage.set_query_observer(tracker.clone());
         let cache = Arc::new(ReportCache::new(config));
         // Weak: the garage outliving these reports must not keep their cache alive.
         let weak = Arc::downgrade(&cache);
@@ -175,7 +172,7 @@ impl Reports {
         let store = self.garage.store();
         let now = self.garage.now();
         snapshot(store, "report.dashboard", |conn| {
-            let v = vehicles::get(conn, vehicle_id)?;
+            let v = store::vehicles::get(conn, vehicle_id)?;
             dashboard::compute(store, conn, &v, now)
         })
     }
@@ -188,7 +185,7 @@ impl Reports {
     ) -> Result<FuelReport> {
         let store = self.garage.store();
         snapshot(store, "report.fuel_report", |conn| {
-            let v = vehicles::get(conn, vehicle_id)?;
+            let v = store::vehicles::get(conn, vehicle_id)?;
             fuel_report::compute(store, conn, &v, from, to)
         })
     }
