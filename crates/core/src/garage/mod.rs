@@ -9,8 +9,9 @@ mod complete;
 mod tests;
 mod write;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
@@ -27,6 +28,7 @@ use crate::events::{ChangeBus, ChangeEvent, ChangeSource, Listener, RecordKind};
 use crate::fuel::{FuelInput, FuelRecord};
 use crate::odometer::{OdometerInput, OdometerRecord};
 use crate::reminders::{Reminder, ReminderInput};
+use crate::reports::headline::{self, Change};
 use crate::service::{ServiceInput, ServiceKind, ServiceRecord};
 use crate::store::{self, QueryObserver, Store};
 use crate::units::Distance;
@@ -50,11 +52,22 @@ impl WriteOptions {
 
 const DEVICE_ID_KEY: &str = "device_id";
 
+/// A transaction writing more records than this for one vehicle leaves that vehicle's
+/// overview stats to be recomputed after it commits (reading back a whole imported
+/// history would double the import), by `Garage::refresh_stats` — run at open and by the
+/// report cache's refresher right after the change event. Until then the overview computes
+/// that vehicle from its records.
+const DEFER_STATS_ROWS: u64 = 20_000;
+
 pub struct Garage {
     store: Arc<Store>,
     clock: HlcClock,
     bus: ChangeBus,
     now: fn() -> NaiveDateTime,
+    /// A transaction left some vehicle's overview stats for after its commit.
+    stats_deferred: AtomicBool,
+    /// [`DEFER_STATS_ROWS`]; smaller in tests.
+    defer_stats_rows: u64,
 }
 
 impl std::fmt::Debug for Garage {
@@ -82,17 +95,49 @@ impl Garage {
                 id
             }
         };
-        Ok(Garage {
+        let garage = Garage {
             store,
             clock: HlcClock::new(device_id),
             bus: ChangeBus::default(),
             now: time::now_local,
-        })
+            stats_deferred: AtomicBool::new(false),
+            defer_stats_rows: DEFER_STATS_ROWS,
+        };
+        // After an upgrade (or a bulk write that was interrupted before its stats were
+        // recomputed): one pass now, so the overview never has to compute them on a read.
+        let missing = garage.store.read("stats.missing", store::stats::missing)?;
+        if !missing.is_empty() {
+            tracing::info!(vehicles = missing.len(), "computing overview stats");
+            garage.refresh_stats()?;
+        }
+        Ok(garage)
+    }
+
+    /// Computes the overview stats of every live vehicle that has none (a bulk write left
+    /// them for after its commit, or the database is older). Returns how many.
+    pub fn refresh_stats(&self) -> Result<usize> {
+        self.stats_deferred.store(false, Ordering::SeqCst);
+        let now = self.now();
+        self.store
+            .write("stats.refresh", |tx| headline::refresh_missing(tx, now))
+    }
+
+    /// Whether a write left overview stats to [`Garage::refresh_stats`].
+    pub fn stats_deferred(&self) -> bool {
+        self.stats_deferred.load(Ordering::SeqCst)
     }
 
     /// Replaces the wall clock used for "today" (date validation, reminders); for tests.
     pub fn with_now(mut self, now: fn() -> NaiveDateTime) -> Self {
         self.now = now;
+        self
+    }
+
+    /// Defers overview stats for transactions writing more than `rows` records of one
+    /// vehicle (instead of [`DEFER_STATS_ROWS`]), so tests reach that path with few rows.
+    #[cfg(test)]
+    pub(crate) fn with_defer_stats_rows(mut self, rows: u64) -> Self {
+        self.defer_stats_rows = rows;
         self
     }
 
@@ -163,9 +208,17 @@ impl Garage {
         let (out, touched) = self.store.write(name, |tx| {
             let mut w = Writer::new(self, tx, source);
             let out = f(&mut w)?;
-            Ok((out, std::mem::take(&mut w.touched)))
+            let mut touched = std::mem::take(&mut w.touched);
+            for (vehicle_id, change, rows) in touched.stats_changes() {
+                let defer = rows > self.defer_stats_rows;
+                headline::refresh(tx, &vehicle_id, change, w.now(), defer)?;
+                if defer {
+                    self.stats_deferred.store(true, Ordering::SeqCst);
+                }
+            }
+            Ok((out, touched))
         })?;
-        for (vehicle_id, kind) in touched.0 {
+        for (vehicle_id, kind) in touched.pairs {
             self.bus.emit(&ChangeEvent {
                 vehicle_id,
                 kind,
@@ -401,22 +454,52 @@ impl Garage {
     }
 }
 
-/// The (vehicle, kind) pairs a transaction touched, in a stable order.
+/// The (vehicle, kind) pairs a transaction touched, in a stable order, and how many
+/// records it wrote per vehicle.
 #[derive(Default)]
-pub(crate) struct Touched(
-    BTreeSet<(String, RecordKind)>,
-    /// The pair added last.
-    Option<(String, RecordKind)>,
-);
+pub(crate) struct Touched {
+    pairs: BTreeSet<(String, RecordKind)>,
+    /// The pair added last, and how many times in a row.
+    last: Option<(String, RecordKind)>,
+    last_count: u64,
+    counts: HashMap<String, u64>,
+}
 
 impl Touched {
     pub(crate) fn add(&mut self, vehicle_id: &str, kind: RecordKind) {
         // A batch adds the same pair once per record: remembering the last one skips an
         // allocation and a tree search per record.
-        if matches!(&self.1, Some((v, k)) if v == vehicle_id && *k == kind) {
+        if matches!(&self.last, Some((v, k)) if v == vehicle_id && *k == kind) {
+            self.last_count += 1;
             return;
         }
-        self.0.insert((vehicle_id.to_owned(), kind));
-        self.1 = Some((vehicle_id.to_owned(), kind));
+        self.flush_last();
+        self.pairs.insert((vehicle_id.to_owned(), kind));
+        self.last = Some((vehicle_id.to_owned(), kind));
+        self.last_count = 1;
+    }
+
+    fn flush_last(&mut self) {
+        if let Some((v, _)) = &self.last {
+            *self.counts.entry(v.clone()).or_default() += self.last_count;
+        }
+        self.last_count = 0;
+    }
+
+    /// Per vehicle: what changed as far as its stats go, and how many records were written.
+    fn stats_changes(&mut self) -> Vec<(String, Change, u64)> {
+        self.flush_last();
+        self.last = None;
+        let mut out: Vec<(String, Change, u64)> = Vec::new();
+        for (v, kind) in &self.pairs {
+            let Some(change) = Change::of(*kind) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some((last, c, _)) if last == v => *c = (*c).max(change),
+                _ => out.push((v.clone(), change, self.counts.get(v).copied().unwrap_or(0))),
+            }
+        }
+        out
     }
 }

@@ -6,9 +6,11 @@ use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::economy::{self, FillUp};
+use super::history::FuelHistory;
+use crate::economy::FillUp;
 use crate::error::Result;
 use crate::reminders::urgency::{self, ReminderStatus};
+use crate::reminders::Reminder;
 use crate::service::{ServiceKind, ServiceRecord};
 use crate::store::{self, Store};
 use crate::units::{Currency, Distance, Economy, EconomyUnit};
@@ -126,12 +128,44 @@ fn category_of(category: &str, kind: ServiceKind) -> String {
     }
 }
 
-/// Computes the dashboard of `v` at `now` from `conn` (one consistent read snapshot).
+/// A vehicle's active reminders ranked at `now` (most pressing first), with how many are
+/// due and how many past due: the dashboard shows the first few, the overview the first.
+pub(crate) fn ranked_reminders(
+    active: &[Reminder],
+    now: NaiveDateTime,
+    current: Option<f64>,
+) -> (Vec<ReminderStatus>, u32, u32) {
+    let mut statuses: Vec<ReminderStatus> = active
+        .iter()
+        .map(|r| urgency::status(r, now, current))
+        .collect();
+    urgency::sort_most_pressing(&mut statuses);
+    let due = statuses.iter().filter(|s| s.urgency.is_due()).count() as u32;
+    let past_due = statuses
+        .iter()
+        .filter(|s| s.urgency == urgency::Urgency::PastDue)
+        .count() as u32;
+    (statuses, due, past_due)
+}
+
+/// Where the "recent" economy window starts at `now`.
+pub(crate) fn recent_from(now: NaiveDateTime) -> NaiveDateTime {
+    now.checked_sub_months(Months::new(RECENT_ECONOMY_MONTHS))
+        .unwrap_or(now)
+}
+
+pub(crate) fn year_start(now: NaiveDateTime) -> NaiveDateTime {
+    month_start(now.year(), 1)
+}
+
+/// Computes the dashboard of `v` at `now` from `conn` (one consistent read snapshot) and
+/// the vehicle's fuel history (read from the same commit).
 pub(crate) fn compute(
     store: &Store,
     conn: &Connection,
     v: &Vehicle,
     now: NaiveDateTime,
+    history: &FuelHistory,
 ) -> Result<Dashboard> {
     let current = store.timed("report.q.current_odometer", || {
         store::readings::highest(conn, &v.id)
@@ -143,38 +177,20 @@ pub(crate) fn compute(
     let active = store.timed("report.q.reminders_active", || {
         store::reminders::list_active(conn, v)
     })?;
-    let mut statuses: Vec<ReminderStatus> = active
-        .iter()
-        .map(|r| urgency::status(r, now, current))
-        .collect();
-    urgency::sort_most_pressing(&mut statuses);
-    let due_reminders = statuses.iter().filter(|s| s.urgency.is_due()).count() as u32;
-    let past_due_reminders = statuses
-        .iter()
-        .filter(|s| s.urgency == urgency::Urgency::PastDue)
-        .count() as u32;
+    let (mut statuses, due_reminders, past_due_reminders) = ranked_reminders(&active, now, current);
     statuses.truncate(REMINDERS_SHOWN);
 
-    let fills = store.timed("report.q.fuel_fills", || store::fuel::fills(conn, &v.id))?;
-    let summary = store.timed("report.economy", || {
-        economy::compute(&fills, v.distance_unit, v.volume_unit)
-    });
-    let recent_from = now
-        .checked_sub_months(Months::new(RECENT_ECONOMY_MONTHS))
-        .unwrap_or(now);
-    let recent = summary.within(recent_from, NaiveDateTime::MAX);
+    let lifetime = history.analysis.lifetime();
+    let recent = history
+        .analysis
+        .totals(&history.fills, recent_from(now), NaiveDateTime::MAX);
 
-    let year_start = month_start(now.year(), 1);
-    let (cost_this_year, cost_lifetime) = costs(store, conn, v, &fills, year_start)?;
+    let (cost_this_year, cost_lifetime) = costs(store, conn, v, &history.fills, year_start(now))?;
 
     let first = store.timed("report.q.first_odometer", || {
         store::readings::lowest(conn, &v.id)
     })?;
-    let span = match (first, current) {
-        (Some(a), Some(b)) if b > a => Some(b - a),
-        _ => None,
-    };
-    let cost_per_distance_minor = span.map(|d| cost_lifetime.total_minor as f64 / d);
+    let cost_per_distance_minor = cost_per_distance(cost_lifetime.total_minor, first, current);
 
     let distance_per_month = distance_per_month(store, conn, &v.id, now)?;
 
@@ -187,13 +203,25 @@ pub(crate) fn compute(
         due_reminders,
         past_due_reminders,
         economy_recent: EconomyFigure::of(recent.average, v.economy_unit),
-        economy_lifetime: EconomyFigure::of(summary.average, v.economy_unit),
+        economy_lifetime: EconomyFigure::of(lifetime.average, v.economy_unit),
         cost_this_year,
         cost_lifetime,
         cost_per_distance_minor,
-        fuel_cost_per_distance_minor: summary.cost_per_distance_minor(),
+        fuel_cost_per_distance_minor: lifetime.cost_per_distance_minor(),
         distance_per_month,
     })
+}
+
+/// All spending over the distance the records span (lowest to highest reading).
+pub(crate) fn cost_per_distance(
+    total_minor: i64,
+    lowest: Option<f64>,
+    highest: Option<f64>,
+) -> Option<f64> {
+    match (lowest, highest) {
+        (Some(a), Some(b)) if b > a => Some(total_minor as f64 / (b - a)),
+        _ => None,
+    }
 }
 
 /// Spending this year and over the vehicle's life, by category with fuel on its own.
@@ -204,13 +232,20 @@ fn costs(
     fills: &[FillUp],
     year_start: NaiveDateTime,
 ) -> Result<(CostBreakdown, CostBreakdown)> {
+    let (mut fuel_year, mut fuel_life) = (0i64, 0i64);
+    for f in fills {
+        fuel_life += f.total_cost_minor;
+        if f.occurred_at >= year_start {
+            fuel_year += f.total_cost_minor;
+        }
+    }
     let mut year: BTreeMap<String, i64> = BTreeMap::new();
     let mut life: BTreeMap<String, i64> = BTreeMap::new();
-    for f in fills {
-        *life.entry(FUEL_CATEGORY.to_owned()).or_default() += f.total_cost_minor;
-        if f.occurred_at >= year_start {
-            *year.entry(FUEL_CATEGORY.to_owned()).or_default() += f.total_cost_minor;
-        }
+    if !fills.is_empty() {
+        life.insert(FUEL_CATEGORY.to_owned(), fuel_life);
+    }
+    if fills.iter().any(|f| f.occurred_at >= year_start) {
+        year.insert(FUEL_CATEGORY.to_owned(), fuel_year);
     }
     let service = store.timed("report.q.service_costs", || {
         store::service::costs(conn, &v.id, year_start)

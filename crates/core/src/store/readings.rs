@@ -21,9 +21,13 @@ pub const HIGHEST: &str =
 pub const LOWEST: &str =
     "SELECT odometer FROM readings WHERE vehicle_id = ?1 ORDER BY odometer ASC LIMIT 1";
 
-/// The highest reading dated before ?2: the odometer as known at that moment.
+/// The highest reading dated before ?2: the odometer as known at that moment. Walked
+/// down each kind's (vehicle_id, odometer, occurred_at) index from the top, so it stops at
+/// the first reading before ?2 (readings mostly grow with time). The unary `+` keeps the
+/// planner from range-scanning the date index instead, which would read and sort the
+/// vehicle's whole history before ?2.
 pub const HIGHEST_BEFORE: &str = "SELECT odometer FROM readings \
-     WHERE vehicle_id = ?1 AND occurred_at < ?2 ORDER BY odometer DESC LIMIT 1";
+     WHERE vehicle_id = ?1 AND +occurred_at < ?2 ORDER BY odometer DESC LIMIT 1";
 
 /// The latest reading at or before ?2, other than record ?3 (the typo guard's neighbour).
 pub const LATEST_AT_OR_BEFORE: &str = "SELECT occurred_at, odometer FROM readings \

@@ -1,5 +1,7 @@
 //! The `reminders` table: its SQL and its one row mapping.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, Row};
 
 use super::{decode, Binder, OwnedRow, StoredRow};
@@ -37,6 +39,14 @@ const LIST_ALL: &str = concat!(
     columns!(),
     " FROM reminders WHERE vehicle_id = ?1 AND deleted = 0 \
      ORDER BY active DESC, due_at IS NULL, due_at, id"
+);
+
+/// Every active reminder in the garage, in the order of index reminders_by_due (no sort
+/// step); [`all_active`] puts each vehicle's in `LIST_ACTIVE` order.
+const ALL_ACTIVE: &str = concat!(
+    "SELECT ",
+    columns!(),
+    " FROM reminders WHERE active = 1 AND deleted = 0"
 );
 
 impl StoredRow for Reminder {
@@ -115,4 +125,30 @@ pub(crate) fn list_active(conn: &Connection, v: &Vehicle) -> Result<Vec<Reminder
 
 pub(crate) fn list_all(conn: &Connection, v: &Vehicle) -> Result<Vec<Reminder>> {
     super::list(conn, LIST_ALL, [&v.id], v)
+}
+
+/// Active reminders of the given vehicles, by vehicle id, each list in `LIST_ACTIVE`
+/// order (due date first, reminders without one last, then id); other vehicles' are
+/// skipped.
+pub(crate) fn all_active(
+    conn: &Connection,
+    vehicles: &HashMap<&str, &Vehicle>,
+) -> Result<HashMap<String, Vec<Reminder>>> {
+    let mut stmt = conn.prepare_cached(ALL_ACTIVE)?;
+    let mut rows = stmt.query([])?;
+    let mut out: HashMap<String, Vec<Reminder>> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let vehicle_id = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let Some(v) = vehicles.get(vehicle_id) else {
+            continue;
+        };
+        let r = decode::one(Reminder::from_row(row, v))?;
+        out.entry(v.id.clone()).or_default().push(r);
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| {
+            (a.due_at.is_none(), a.due_at, &a.id).cmp(&(b.due_at.is_none(), b.due_at, &b.id))
+        });
+    }
+    Ok(out)
 }
