@@ -95,7 +95,7 @@ fn take<const N: usize>(b: &[u8]) -> [u8; N] {
 }
 
 fn get_years(b: &[u8]) -> rusqlite::Result<Vec<(i32, i64)>> {
-    if b.len() % 12 != 0 {
+    if !b.len().is_multiple_of(12) {
         return Err(corrupt("by_year"));
     }
     Ok(b.chunks_exact(12)
@@ -109,7 +109,7 @@ fn get_years(b: &[u8]) -> rusqlite::Result<Vec<(i32, i64)>> {
 }
 
 fn get_recent(b: &[u8]) -> rusqlite::Result<Vec<(i64, f64, f64)>> {
-    if b.len() % 24 != 0 {
+    if !b.len().is_multiple_of(24) {
         return Err(corrupt("recent"));
     }
     Ok(b.chunks_exact(24)
