@@ -5,7 +5,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::units::{Currency, DistanceUnit, EconomyUnit, FuelKind, VolumeUnit};
+use crate::units::{Currency, DistanceUnit, EconomyUnit, Energy, FuelKind, VolumeUnit};
 use crate::validate;
 
 /// What a user enters to create or edit a vehicle.
@@ -100,15 +100,21 @@ impl VehicleInput {
                 ));
             }
         }
-        let electric_units = self.volume_unit.is_electric();
+        let energy = self.volume_unit.energy();
         match self.fuel_kind {
-            FuelKind::Electric if !electric_units => {
+            FuelKind::Electric if energy != Energy::Electric => {
                 return Err(Error::validation(
                     "volume_unit",
                     "an electric vehicle is charged in kWh",
                 ))
             }
-            FuelKind::Petrol | FuelKind::Diesel | FuelKind::Lpg if electric_units => {
+            FuelKind::Cng if energy != Energy::Mass => {
+                return Err(Error::validation(
+                    "volume_unit",
+                    "a CNG vehicle is filled in kg",
+                ))
+            }
+            FuelKind::Petrol | FuelKind::Diesel | FuelKind::Lpg if energy != Energy::Liquid => {
                 return Err(Error::validation(
                     "volume_unit",
                     format!(
@@ -122,7 +128,7 @@ impl VehicleInput {
         let economy_unit = self
             .economy_unit
             .unwrap_or_else(|| EconomyUnit::default_for(self.distance_unit, self.volume_unit));
-        if economy_unit.is_electric() != electric_units {
+        if economy_unit.energy() != energy {
             return Err(Error::validation(
                 "economy_unit",
                 format!(

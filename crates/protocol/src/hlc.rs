@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 /// clock would otherwise win every conflict for as long as its clock stays ahead.
 pub const MAX_CLOCK_DRIFT_MS: u64 = 5 * 60 * 1000;
 
+/// The largest counter a clock issues or accepts. A local tick that would pass it carries
+/// into the next millisecond instead, so the clock never saturates (two writes with one
+/// HLC) and never issues a counter other devices would refuse.
+pub const MAX_COUNTER: u32 = 1 << 24;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Hlc {
@@ -36,8 +41,8 @@ pub enum HlcError {
          check the date and time settings"
     )]
     ClockDrift { drift_ms: u64, limit_ms: u64 },
-    #[error("hybrid logical clock counter overflow")]
-    CounterOverflow,
+    #[error("hybrid logical clock counter {counter} is over {limit}")]
+    CounterTooLarge { counter: u32, limit: u32 },
 }
 
 impl Hlc {
@@ -145,20 +150,54 @@ impl HlcClock {
         &self.node
     }
 
+    /// Stamps a local write: strictly after every HLC this clock has issued, observed or
+    /// been seeded with.
     pub fn tick(&self) -> Hlc {
         let wall = (self.wall)();
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let (millis, counter) = if wall > last.0 {
             (wall, 0)
+        } else if last.1 >= MAX_COUNTER {
+            // Carry: as if the wall clock had moved on by one millisecond.
+            (last.0 + 1, 0)
         } else {
-            (last.0, last.1.saturating_add(1))
+            (last.0, last.1 + 1)
         };
         *last = (millis, counter);
         Hlc::new(millis, counter, self.node.clone())
     }
 
-    /// Merge a remote timestamp; refuses one too far ahead of our wall clock.
+    /// Stamps a local write that replaces `previous` (an edit or delete of a stored row):
+    /// strictly after it even if it came from a clock far ahead of ours.
+    pub fn tick_above(&self, previous: &Hlc) -> Hlc {
+        self.seed(previous);
+        self.tick()
+    }
+
+    /// Moves the clock to at least `hlc` without any drift check: for HLCs this database
+    /// already holds (at open, the highest stored one), which must never be re-issued.
+    pub fn seed(&self, hlc: &Hlc) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = (hlc.millis, hlc.counter.min(MAX_COUNTER));
+        if seen > *last {
+            *last = seen;
+        }
+    }
+
+    /// The highest (millis, counter) issued or seen so far.
+    pub fn last(&self) -> (u64, u32) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Merge a remote timestamp; refuses one too far ahead of our wall clock or with a
+    /// counter over [`MAX_COUNTER`].
     pub fn observe(&self, remote: &Hlc) -> Result<(), HlcError> {
+        if remote.counter > MAX_COUNTER {
+            return Err(HlcError::CounterTooLarge {
+                counter: remote.counter,
+                limit: MAX_COUNTER,
+            });
+        }
         let wall = (self.wall)();
         if remote.millis > wall + MAX_CLOCK_DRIFT_MS {
             return Err(HlcError::ClockDrift {
@@ -194,6 +233,48 @@ mod tests {
         let remote = Hlc::new(2_000, 7, "bb");
         clock.observe(&remote).unwrap();
         assert!(clock.tick() > remote);
+    }
+
+    #[test]
+    fn a_full_counter_carries_into_the_next_millisecond() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        clock.seed(&Hlc::new(1_000, MAX_COUNTER - 1, "bb"));
+        let a = clock.tick();
+        assert_eq!((a.millis, a.counter), (1_000, MAX_COUNTER));
+        let b = clock.tick();
+        assert_eq!((b.millis, b.counter), (1_001, 0));
+        assert!(b > a);
+        let c = clock.tick();
+        assert!(c > b);
+    }
+
+    #[test]
+    fn seeding_from_a_stored_hlc_ahead_of_the_wall_clock_keeps_ticks_above_it() {
+        // A peer's clock ran 4 minutes ahead; after a restart ours starts from the database.
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        let stored = Hlc::new(1_000 + 240_000, 3, "bb");
+        clock.seed(&stored);
+        assert!(clock.tick() > stored);
+        // Seeding is never refused, however far ahead, and never moves the clock back.
+        clock.seed(&Hlc::new(5, 0, "cc"));
+        assert!(clock.tick().millis >= 241_000);
+    }
+
+    #[test]
+    fn tick_above_orders_after_the_replaced_version() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        let previous = Hlc::new(9_000_000, 7, "ff");
+        assert!(clock.tick_above(&previous) > previous);
+    }
+
+    #[test]
+    fn refuses_remote_counters_over_the_bound() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        assert!(matches!(
+            clock.observe(&Hlc::new(1_000, MAX_COUNTER + 1, "bb")),
+            Err(HlcError::CounterTooLarge { .. })
+        ));
+        assert!(clock.observe(&Hlc::new(1_000, MAX_COUNTER, "bb")).is_ok());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! Query timings and request counters for /api/health and /metrics.
 //!
-//! Storage queries are timed by the core's performance tracker (`glovebox_core::perf`),
-//! the same one behind the desktop Diagnostics view, so both report in one shape.
+//! Storage queries are timed by the performance tracker of glovebox-perf, the same one
+//! behind the desktop Diagnostics view, so both report in one shape.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use glovebox_core::perf::Tracker as QueryStats;
+pub use glovebox_perf::Tracker as QueryStats;
 
 /// Counters exported at /metrics.
 #[derive(Default)]
@@ -17,6 +17,7 @@ pub struct Counters {
     pub rows_applied: AtomicU64,
     pub rows_duplicate: AtomicU64,
     pub rows_stale: AtomicU64,
+    pub rows_rejected: AtomicU64,
     pub rows_pulled: AtomicU64,
     pub logins_ok: AtomicU64,
     pub logins_failed: AtomicU64,
@@ -69,6 +70,11 @@ pub fn prometheus(counters: &Counters, queries: &QueryStats, uptime: Duration) -
         "glovebox_rows_stale_total",
         "Pushed rows older than the stored version.",
         Counters::get(&counters.rows_stale),
+    );
+    counter(
+        "glovebox_rows_rejected_total",
+        "Pushed rows refused for breaking a rule (per-row outcome rejected).",
+        Counters::get(&counters.rows_rejected),
     );
     counter(
         "glovebox_rows_pulled_total",

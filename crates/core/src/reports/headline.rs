@@ -111,23 +111,26 @@ fn headline(
     if s.recent_from > time::to_sql(window) {
         return None;
     }
-    // The same adder and the same order as the engine's window totals.
+    // The same adder and the same order as the engine's window totals. Each segment's
+    // own figure is worked out as the engine did (only best/worst would read it).
     let recent: Vec<SegmentAt> = s
         .recent
         .iter()
-        .map(|&(end_at, distance, fuel)| SegmentAt {
-            anchor: 0,
-            closing: 0,
-            end_at: time::from_sql(end_at),
-            distance,
-            fuel,
-            cost_minor: 0,
-            economy: Economy {
-                km_per_base: 0.0,
-                electric: false,
-            },
+        .filter(|&&(end_at, _, _)| window <= time::from_sql(end_at))
+        .filter_map(|&(end_at, distance, fuel)| {
+            Some(SegmentAt {
+                anchor: 0,
+                closing: 0,
+                end_at: time::from_sql(end_at),
+                distance,
+                fuel,
+                cost_minor: 0,
+                economy: Economy::from_distance_and_fuel(
+                    Distance::new(distance, v.distance_unit),
+                    Volume::new(fuel, v.volume_unit),
+                )?,
+            })
         })
-        .filter(|seg| window <= seg.end_at)
         .collect();
     let recent = economy::totals(recent.iter(), 0, v.distance_unit, v.volume_unit);
     let lifetime = Economy::from_distance_and_fuel(

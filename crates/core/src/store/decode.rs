@@ -155,7 +155,7 @@ mod tests {
         g.store()
             .write("test.newer_codes", |tx| {
                 tx.execute(
-                    "UPDATE vehicles SET fuel_kind = 'hydrogen', economy_unit = 'kg_per_100km' \
+                    "UPDATE vehicles SET fuel_kind = 'hydrogen', economy_unit = 'furlongs_per_hogshead' \
                      WHERE id = ?1",
                     [&car.id],
                 )?;

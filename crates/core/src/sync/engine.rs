@@ -33,6 +33,8 @@ pub struct SyncReport {
     pub push_applied: usize,
     pub push_duplicate: usize,
     pub push_stale: usize,
+    /// Rows the server refused (they stay dirty).
+    pub push_rejected: usize,
     /// Rows received.
     pub pulled: usize,
     /// Received rows that were newer than ours and were written.
@@ -346,11 +348,24 @@ impl Round {
                     RowOutcome::Duplicate => report.push_duplicate += 1,
                     // The server's newer version comes back in the pull below.
                     RowOutcome::Stale => report.push_stale += 1,
+                    RowOutcome::Rejected => {
+                        report.push_rejected += 1;
+                        tracing::warn!(
+                            "the server rejected {} {}: {}",
+                            r.table,
+                            r.id,
+                            r.reason.as_deref().unwrap_or("no reason given")
+                        );
+                    }
                 }
             }
-            // Every outcome means the server holds this version or a newer one.
-            let acked: Vec<(String, String, Hlc)> =
-                batch.into_iter().map(|r| (r.table, r.id, r.hlc)).collect();
+            // Every other outcome means the server holds this version or a newer one.
+            let acked: Vec<(String, String, Hlc)> = batch
+                .into_iter()
+                .zip(&resp.results)
+                .filter(|(_, res)| res.result != RowOutcome::Rejected)
+                .map(|(r, _)| (r.table, r.id, r.hlc))
+                .collect();
             report.pushed += acked.len();
             done += acked.len() as u64;
             if let Some(previous) = clearing.take() {
