@@ -143,22 +143,32 @@ fn write_one(
             summary.vehicles += 1;
         }
         NewRecord::Fuel { id, input } => {
-            w.put(Target::New(id), &input, check_odometer)?;
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
             summary.fuel += 1;
         }
         NewRecord::Service { id, input } => {
-            w.put(Target::New(id), &input, check_odometer)?;
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
             summary.service += 1;
         }
         NewRecord::Odometer { id, input } => {
-            w.put(Target::New(id), &input, check_odometer)?;
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
             summary.odometer += 1;
         }
         NewRecord::Reminder { id, input } => {
-            w.put(Target::New(id), &input, false)?;
+            w.put_later(id, &input)?;
             summary.reminders += 1;
         }
         NewRecord::ReminderCompletion { completion } => {
+            w.flush()?;
             restore_completion(w, completion)?;
             summary.completions += 1;
         }

@@ -83,6 +83,32 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// An HLC's text form, exactly as its `Display` writes it (`{:015}-{:08x}-{node}`), without
+/// the formatting machinery: a million-row import stamps a million rows.
+fn hlc_text(h: &glovebox_protocol::Hlc) -> String {
+    let mut out = String::with_capacity(25 + h.node.len());
+    let mut digits = [b'0'; 20];
+    let mut m = h.millis;
+    let mut i = digits.len();
+    while m > 0 {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    let width = (digits.len() - i).max(15);
+    for &d in &digits[digits.len() - width..] {
+        out.push(d as char);
+    }
+    out.push('-');
+    for shift in (0..8).rev() {
+        let nibble = (h.counter >> (shift * 4)) & 0xf;
+        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+    }
+    out.push('-');
+    out.push_str(&h.node);
+    out
+}
+
 impl Garage {
     /// Opens (or creates) the garage database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Garage> {
@@ -191,7 +217,7 @@ impl Garage {
 
     fn stamp(&self, source: ChangeSource) -> SyncStamp {
         SyncStamp {
-            hlc: self.clock.tick().to_string(),
+            hlc: hlc_text(&self.clock.tick()),
             dirty: source != ChangeSource::Sync,
             updated_at: time::now_millis(),
         }
@@ -208,6 +234,7 @@ impl Garage {
         let (out, touched) = self.store.write(name, |tx| {
             let mut w = Writer::new(self, tx, source);
             let out = f(&mut w)?;
+            w.flush()?;
             let mut touched = std::mem::take(&mut w.touched);
             for (vehicle_id, change, rows) in touched.stats_changes() {
                 let defer = rows > self.defer_stats_rows;

@@ -84,6 +84,43 @@ record_kind!(ReminderInput => Reminder,
     validate: |i, v, _now| i.validate(v),
     reading: |_r| None);
 
+/// New records of one kind waiting to be written as multi-row INSERTs (the bulk path of
+/// a batch: see [`Writer::put_later`]).
+pub(crate) enum Pending {
+    None,
+    Fuel(Vec<(FuelRecord, SyncStamp)>),
+    Service(Vec<(ServiceRecord, SyncStamp)>),
+    Odometer(Vec<(OdometerRecord, SyncStamp)>),
+    Reminder(Vec<(Reminder, SyncStamp)>),
+}
+
+/// A record kind that can wait in [`Pending`].
+pub(crate) trait Bufferable: StoredRow + Sized {
+    fn rows(p: &mut Pending) -> Option<&mut Vec<(Self, SyncStamp)>>;
+    fn start(rows: Vec<(Self, SyncStamp)>) -> Pending;
+}
+
+macro_rules! bufferable {
+    ($record:ty, $variant:ident) => {
+        impl Bufferable for $record {
+            fn rows(p: &mut Pending) -> Option<&mut Vec<(Self, SyncStamp)>> {
+                match p {
+                    Pending::$variant(rows) => Some(rows),
+                    _ => None,
+                }
+            }
+            fn start(rows: Vec<(Self, SyncStamp)>) -> Pending {
+                Pending::$variant(rows)
+            }
+        }
+    };
+}
+
+bufferable!(FuelRecord, Fuel);
+bufferable!(ServiceRecord, Service);
+bufferable!(OdometerRecord, Odometer);
+bufferable!(Reminder, Reminder);
+
 /// Which row a write is for.
 pub(crate) enum Target<'a> {
     /// A new row, keeping `Some` id (backup restore, generator) or making a UUIDv7.
@@ -101,6 +138,9 @@ pub(crate) struct Writer<'t> {
     now: NaiveDateTime,
     source: ChangeSource,
     vehicles: HashMap<String, Rc<Vehicle>>,
+    /// The vehicle looked up last: a batch's records mostly belong to one.
+    last_vehicle: Option<Rc<Vehicle>>,
+    pending: Pending,
     pub(crate) touched: Touched,
 }
 
@@ -112,6 +152,8 @@ impl<'t> Writer<'t> {
             now: garage.now(),
             source,
             vehicles: HashMap::new(),
+            last_vehicle: None,
+            pending: Pending::None,
             touched: Touched::default(),
         }
     }
@@ -130,7 +172,11 @@ impl<'t> Writer<'t> {
 
     /// A live vehicle, as a validation error on `vehicle_id` when there is none.
     pub(crate) fn live_vehicle(&mut self, id: &str) -> Result<Rc<Vehicle>> {
+        if let Some(v) = self.last_vehicle.as_ref().filter(|v| v.id == id) {
+            return Ok(Rc::clone(v));
+        }
         if let Some(v) = self.vehicles.get(id) {
+            self.last_vehicle = Some(Rc::clone(v));
             return Ok(Rc::clone(v));
         }
         let v = store::vehicles::get(self.conn(), id).map_err(|e| match e {
@@ -141,6 +187,7 @@ impl<'t> Writer<'t> {
         })?;
         let v = Rc::new(v);
         self.vehicles.insert(id.to_owned(), Rc::clone(&v));
+        self.last_vehicle = Some(Rc::clone(&v));
         Ok(v)
     }
 
@@ -188,6 +235,7 @@ impl<'t> Writer<'t> {
         input: &I,
         check_odometer: bool,
     ) -> Result<I::Record> {
+        self.flush()?;
         let kind = I::Record::KIND;
         let v = match &target {
             Target::New(_) => self.live_vehicle(input.vehicle_id())?,
@@ -212,12 +260,66 @@ impl<'t> Writer<'t> {
         Ok(r)
     }
 
+    /// Creates a new record without the odometer guard, as part of a batch: validated,
+    /// given its id, stamped and counted now, written with up to [`store::ROWS_PER_INSERT`]
+    /// others of its kind in one statement (before any other step of the transaction
+    /// reads or writes).
+    pub(crate) fn put_later<I>(&mut self, id: Option<String>, input: &I) -> Result<()>
+    where
+        I: RecordInput,
+        I::Record: Bufferable,
+    {
+        let v = self.live_vehicle(input.vehicle_id())?;
+        let mut r = input.validate_for(&v, self.now)?;
+        r.set_id(id.unwrap_or_else(new_id));
+        let stamp = self.stamp();
+        self.touched.add(&v.id, I::Record::KIND);
+        if <I::Record as Bufferable>::rows(&mut self.pending).is_none() {
+            self.flush()?;
+            self.pending = I::Record::start(Vec::with_capacity(store::ROWS_PER_INSERT));
+        }
+        let full = match <I::Record as Bufferable>::rows(&mut self.pending) {
+            Some(rows) => {
+                rows.push((r, stamp));
+                rows.len() >= store::ROWS_PER_INSERT
+            }
+            None => false,
+        };
+        if full {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes whatever [`Writer::put_later`] holds.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        match std::mem::replace(&mut self.pending, Pending::None) {
+            Pending::None => Ok(()),
+            Pending::Fuel(rows) => self.insert_rows(rows),
+            Pending::Service(rows) => self.insert_rows(rows),
+            Pending::Odometer(rows) => self.insert_rows(rows),
+            Pending::Reminder(rows) => self.insert_rows(rows),
+        }
+    }
+
+    fn insert_rows<R: StoredRow>(&mut self, rows: Vec<(R, SyncStamp)>) -> Result<()> {
+        let mut chunks = rows.chunks_exact(store::ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            store::execute_rows(self.stmts.get(store::multi_row_insert::<R>())?, chunk)?;
+        }
+        for (r, s) in chunks.remainder() {
+            self.insert(r, s)?;
+        }
+        Ok(())
+    }
+
     /// Creates a vehicle (`Target::New`) or edits one, keeping its archived flag.
     pub(crate) fn put_vehicle(
         &mut self,
         target: Target<'_>,
         input: &VehicleInput,
     ) -> Result<Vehicle> {
+        self.flush()?;
         let mut v = input.validate(chrono::Datelike::year(&self.now))?;
         let is_new = matches!(target, Target::New(_));
         match target {
@@ -232,6 +334,7 @@ impl<'t> Writer<'t> {
     }
 
     pub(crate) fn set_archived(&mut self, id: &str, archived: bool) -> Result<Vehicle> {
+        self.flush()?;
         let mut v = (*self.live_vehicle_or_not_found(id)?).clone();
         v.archived = archived;
         self.write_vehicle(v, false)
@@ -253,11 +356,13 @@ impl<'t> Writer<'t> {
         }
         self.touched.add(&v.id, RecordKind::Vehicle);
         self.vehicles.insert(v.id.clone(), Rc::new(v.clone()));
+        self.last_vehicle = None;
         Ok(v)
     }
 
     /// Stores a completion as given (its reminder's vehicle must be live).
     pub(crate) fn insert_completion(&mut self, c: &Completion) -> Result<()> {
+        self.flush()?;
         let stamp = self.stamp();
         self.insert(c, &stamp)?;
         self.touched
@@ -267,6 +372,7 @@ impl<'t> Writer<'t> {
 
     /// Writes a changed reminder (re-armed or deactivated by a completion).
     pub(crate) fn update_reminder(&mut self, r: &Reminder) -> Result<()> {
+        self.flush()?;
         let stamp = self.stamp();
         self.update(r, &stamp)?;
         self.touched.add(&r.vehicle_id, RecordKind::Reminder);
@@ -275,6 +381,7 @@ impl<'t> Writer<'t> {
 
     /// Tombstones one record, or a vehicle with every record it owns.
     pub(crate) fn delete(&mut self, kind: RecordKind, id: &str) -> Result<()> {
+        self.flush()?;
         let vehicle_id = records::vehicle_of(self.conn(), kind, id, false)?;
         let stamp = self.stamp();
         if kind == RecordKind::Vehicle {
@@ -283,6 +390,7 @@ impl<'t> Writer<'t> {
                 records::tombstone_owned_by(stmt, id, &stamp)?;
             }
             self.vehicles.remove(id);
+            self.last_vehicle = None;
         }
         let stmt = self.stmts.get(records::table(kind).set_deleted)?;
         records::set_deleted(stmt, kind, id, true, &stamp)?;
@@ -292,6 +400,7 @@ impl<'t> Writer<'t> {
 
     /// Undoes the delete of one row (a record's vehicle must still be live).
     pub(crate) fn restore(&mut self, kind: RecordKind, id: &str) -> Result<()> {
+        self.flush()?;
         let vehicle_id = records::vehicle_of(self.conn(), kind, id, true)?;
         if kind != RecordKind::Vehicle {
             self.live_vehicle(&vehicle_id)?;

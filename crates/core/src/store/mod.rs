@@ -18,6 +18,17 @@ mod migrate;
 pub(crate) mod odometer;
 #[cfg(test)]
 mod query_plans;
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_multi_row_insert_renumbers_every_tuple() {
+        let sql = super::renumbered("INSERT INTO t (a, b, c) VALUES (?1, ?2, 0, ?3)", 3);
+        assert_eq!(
+            sql,
+            "INSERT INTO t (a, b, c) VALUES (?1, ?2, 0, ?3), (?4, ?5, 0, ?6), (?7, ?8, 0, ?9)"
+        );
+    }
+}
 pub(crate) mod readings;
 pub(crate) mod records;
 pub(crate) mod reminders;
@@ -266,6 +277,68 @@ pub(crate) fn list<R: OwnedRow>(
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, |r| R::from_row(r, v))?;
     decode::readable(rows)
+}
+
+/// Rows per multi-row INSERT on the bulk path: one statement per this many rows instead
+/// of one per row (a statement's setup — opening a cursor on the table and each of its
+/// indexes, the statement journal — cost more than the row itself).
+pub(crate) const ROWS_PER_INSERT: usize = 64;
+
+/// `R`'s INSERT for [`ROWS_PER_INSERT`] rows: its VALUES tuple repeated with the
+/// parameters renumbered (`?1..?P`, `?P+1..?2P`, ...). Built once per table.
+pub(crate) fn multi_row_insert<R: StoredRow>() -> &'static str {
+    static BUILT: Mutex<Vec<(usize, &'static str)>> = Mutex::new(Vec::new());
+    let key = R::INSERT.as_ptr() as usize;
+    let mut built = lock(&BUILT);
+    if let Some((_, sql)) = built.iter().find(|(k, _)| *k == key) {
+        return sql;
+    }
+    let sql: &'static str = Box::leak(renumbered(R::INSERT, ROWS_PER_INSERT).into_boxed_str());
+    built.push((key, sql));
+    sql
+}
+
+/// `insert` (one `VALUES (...)` tuple of `?N` parameters) for `rows` rows.
+fn renumbered(insert: &str, rows: usize) -> String {
+    let at = insert.find(" VALUES ").expect("an INSERT with VALUES") + " VALUES ".len();
+    let (head, tuple) = insert.split_at(at);
+    let params = tuple.matches('?').count();
+    let mut out = String::with_capacity(head.len() + rows * (tuple.len() + 8));
+    out.push_str(head);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        let mut rest = tuple;
+        while let Some(q) = rest.find('?') {
+            out.push_str(&rest[..q]);
+            let digits = rest[q + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - q - 1);
+            let n: usize = rest[q + 1..q + 1 + digits]
+                .parse()
+                .expect("a numbered parameter");
+            out.push_str(&format!("?{}", n + r * params));
+            rest = &rest[q + 1 + digits..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// Runs `stmt` (a [`multi_row_insert`]) for exactly [`ROWS_PER_INSERT`] rows.
+pub(crate) fn execute_rows<R: StoredRow>(
+    stmt: &mut Statement<'_>,
+    rows: &[(R, SyncStamp)],
+) -> Result<usize> {
+    debug_assert_eq!(rows.len(), ROWS_PER_INSERT);
+    let mut b = Binder { stmt, next: 1 };
+    for (r, s) in rows {
+        r.bind(&mut b)?;
+        b.all(rusqlite::params![s.hlc, s.dirty, s.updated_at])?;
+    }
+    debug_assert_eq!(b.next - 1, b.stmt.parameter_count());
+    Ok(b.stmt.raw_execute()?)
 }
 
 /// Binds values to a statement's parameters in order.
