@@ -67,13 +67,7 @@ async fn duplicate_batches_change_nothing() {
     add_fuel(&a.garage, &v, 10.0, "x");
     a.sync().await;
     // Mark everything dirty again, as a device that crashed before clearing would be.
-    a.garage
-        .store()
-        .write("test.redirty", |tx| {
-            tx.execute_batch("UPDATE vehicles SET dirty = 1; UPDATE fuel_records SET dirty = 1;")?;
-            Ok(())
-        })
-        .unwrap();
+    glovebox_core::testing::mark_all_dirty(&a.garage).unwrap();
     let before = a.snapshot();
     let r = a.sync().await;
     assert_eq!((r.pushed, r.push_duplicate, r.push_applied), (2, 2, 0));

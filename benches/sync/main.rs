@@ -176,7 +176,7 @@ fn initial(records: u64) {
             t.elapsed()
         );
         let ta = Arc::new(Totals::default());
-        a.store().set_observer(ta.clone());
+        a.set_query_observer(ta.clone());
         let ha = SyncEngine::start(a.clone(), Some(ca));
         let cpu0 = measure::process_cpu(std::process::id());
         let t0 = Instant::now();
@@ -184,7 +184,7 @@ fn initial(records: u64) {
         let push = t0.elapsed();
         let (b, cb) = device("b.db");
         let tb = Arc::new(Totals::default());
-        b.store().set_observer(tb.clone());
+        b.set_query_observer(tb.clone());
         let hb = SyncEngine::start(b.clone(), Some(cb));
         let t1 = Instant::now();
         let rb = hb.sync_now().await.expect("pull");

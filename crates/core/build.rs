@@ -16,11 +16,12 @@ fn main() {
         })
         .collect();
     files.sort();
+    // Numbers are reserved in blocks for work done in parallel (docs/DESIGN.md), so one
+    // may be missing while its branch is not merged yet; they must still be unique.
     for (i, (v, name)) in files.iter().enumerate() {
-        assert_eq!(
-            *v,
-            i as i64 + 1,
-            "migrations must be numbered 0001, 0002, ... without gaps: {name}"
+        assert!(
+            *v >= 1 && (i == 0 || *v > files[i - 1].0),
+            "migrations must be numbered 0001, 0002, ... each number once: {name}"
         );
         println!("cargo:rerun-if-changed={}", dir.join(name).display());
     }

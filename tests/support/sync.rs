@@ -12,7 +12,6 @@ use glovebox_core::fuel::FuelInput;
 use glovebox_core::sync::{self, SyncConfig, SyncEngine, SyncHandle, SyncOptions};
 use glovebox_core::vehicles::VehicleInput;
 use glovebox_core::{Garage, RecordKind, WriteOptions};
-use glovebox_protocol::sync::SYNCED_TABLES;
 use glovebox_server::{auth, LimitsConfig, RunningServer};
 
 use crate::backend::{self, Backend, ServerDb};
@@ -199,35 +198,20 @@ impl Device {
 pub type Snapshot = BTreeMap<(String, String), String>;
 
 pub fn snapshot(garage: &Garage) -> Snapshot {
-    garage
-        .store()
-        .read("test.snapshot", |c| {
-            let mut out = Snapshot::new();
-            for table in SYNCED_TABLES {
-                let mut stmt = c.prepare(&format!("SELECT * FROM {table}"))?;
-                let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    let mut id = String::new();
-                    let mut desc = String::new();
-                    for (i, n) in names.iter().enumerate() {
-                        if n == "dirty" || n == "updated_at" {
-                            continue;
-                        }
-                        let v: rusqlite::types::Value = r.get(i)?;
-                        if n == "id" {
-                            if let rusqlite::types::Value::Text(t) = &v {
-                                id = t.clone();
-                            }
-                        }
-                        desc.push_str(&format!("{n}={v:?};"));
-                    }
-                    out.insert((table.to_owned(), id), desc);
+    let mut out = Snapshot::new();
+    for (table, rows) in glovebox_core::testing::all_rows(garage).expect("snapshot") {
+        for row in rows {
+            let id = row["id"].as_str().unwrap_or_default().to_owned();
+            let mut desc = String::new();
+            for (n, v) in &row {
+                if n != "dirty" && n != "updated_at" {
+                    desc.push_str(&format!("{n}={v};"));
                 }
             }
-            Ok(out)
-        })
-        .expect("snapshot")
+            out.insert((table.clone(), id), desc);
+        }
+    }
+    out
 }
 
 pub fn day(d: u32) -> chrono::NaiveDateTime {
@@ -283,15 +267,7 @@ pub fn delete_fuel(g: &Garage, id: &str) {
 
 /// The HLC text of one row, to predict which of two concurrent writes wins.
 pub fn hlc_of(g: &Garage, table: &str, id: &str) -> String {
-    g.store()
-        .read("test.hlc", |c| {
-            Ok(c.query_row(
-                &format!("SELECT hlc FROM {table} WHERE id = ?1"),
-                [id],
-                |r| r.get(0),
-            )?)
-        })
-        .expect("row exists")
+    glovebox_core::testing::hlc_of(g, table, id).expect("row exists")
 }
 
 // ----- fault-injecting proxy ------------------------------------------------------------

@@ -2,6 +2,9 @@
 //!
 //!     cargo bench -p glovebox-core --bench reports
 //!
+//! `GLOVEBOX_BENCH_SIZE=demo|small|medium` runs on a smaller dataset; without `--bench`
+//! (`cargo test --benches`, the test suite's smoke run) every block runs once, briefly.
+//!
 //! The dataset is built once and kept in target/bench-data/, keyed by size, seed, end date
 //! and a fingerprint of the generator's source (building it takes minutes). "Cold" means our report cache is bypassed; SQLite's
 //! page cache is warm, as it is in a running app. Results: docs/BENCHMARKS.md.
@@ -134,18 +137,30 @@ fn cold_on_cpu(reports: &Arc<Reports>, vehicles: &[String]) {
         );
     });
     println!("cold 10-year fuel report over {n} vehicles: wall median {w:.0} µs, mean {m:.0} µs; mean on-CPU {c:.0?} µs");
+    let runs = if quick() { 2 } else { 50 };
+    let (w, m, c) = wall_and_cpu(runs, |_| {
+        black_box(reports.compute_garage_overview().expect("overview"));
+    });
+    println!("cold garage overview of {n} vehicles ({runs} runs): wall median {w:.0} µs, mean {m:.0} µs; mean on-CPU {c:.0?} µs");
+    assert_eq!(
+        reports.compute_garage_overview().expect("overview"),
+        reports
+            .compute_overview_from_dashboards()
+            .expect("overview"),
+        "the set-based overview equals the dashboards'"
+    );
     let v0 = &vehicles[0];
     reports.dashboard(v0).expect("dashboard");
-    const HITS: usize = 200_000;
+    let hits: usize = if quick() { 1_000 } else { 200_000 };
     let c0 = on_cpu_ns();
     let t0 = Instant::now();
-    for _ in 0..HITS {
+    for _ in 0..hits {
         black_box(reports.dashboard(black_box(v0)).expect("dashboard"));
     }
-    let wall = t0.elapsed().as_secs_f64() * 1e9 / HITS as f64;
+    let wall = t0.elapsed().as_secs_f64() * 1e9 / hits as f64;
     let cpu = c0
         .zip(on_cpu_ns())
-        .map(|(a, b)| (b - a) as f64 / HITS as f64);
+        .map(|(a, b)| (b - a) as f64 / hits as f64);
     println!("cached dashboard hit: mean wall {wall:.0} ns, mean on-CPU {cpu:.0?} ns");
 }
 
@@ -155,57 +170,11 @@ fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
     let to = now + chrono::Duration::days(1);
     let v0 = vehicles[0].clone();
 
-    // Same-run baselines: one primary-key read (the machine's speed right now), and the
-    // fill-up read with the pre-0002 query shape (forced onto the non-covering index).
+    // Same-run baseline: one primary-key read (the machine's speed right now). The code
+    // before a change is the other baseline: docs/BENCHMARKS.md runs both builds.
     let mut g = c.benchmark_group("baseline");
     g.bench_function("vehicle_get", |b| {
         b.iter(|| black_box(reports.garage().vehicle(black_box(&v0)).expect("vehicle")))
-    });
-    let store = reports.garage().store().clone();
-    // Migration 0002 dropped the narrow (vehicle_id, odometer) index the covering one
-    // replaced; the baseline recreates it under its own name for the comparison.
-    store
-        .with_writer(|c| {
-            c.execute_batch(
-                "CREATE INDEX IF NOT EXISTS bench_fuel_by_vehicle_odometer \
-                 ON fuel_records (vehicle_id, odometer) WHERE deleted = 0",
-            )?;
-            Ok(())
-        })
-        .expect("baseline index");
-    let mut i = 0usize;
-    g.bench_function("fuel_fills_table_lookups", |b| {
-        b.iter(|| {
-            i = (i + 1) % vehicles.len();
-            store
-                .read("bench.fills_lookup", |c| {
-                    let mut stmt = c.prepare_cached(
-                        "SELECT id, occurred_at, odometer, quantity, total_cost, is_full, \
-                         missed_previous FROM fuel_records INDEXED BY bench_fuel_by_vehicle_odometer \
-                         WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY odometer",
-                    )?;
-                    let n = stmt
-                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
-                        .count();
-                    Ok(black_box(n))
-                })
-                .expect("fills")
-        })
-    });
-    let mut i = 0usize;
-    g.bench_function("fuel_fills_covering", |b| {
-        b.iter(|| {
-            i = (i + 1) % vehicles.len();
-            store
-                .read("bench.fills_covering", |c| {
-                    let mut stmt = c.prepare_cached(glovebox_core::reports::queries::FUEL_FILLS)?;
-                    let n = stmt
-                        .query_map([&vehicles[i]], |r| r.get::<_, String>(0))?
-                        .count();
-                    Ok(black_box(n))
-                })
-                .expect("fills")
-        })
     });
     g.finish();
 
@@ -251,8 +220,7 @@ fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
     g.finish();
 
     let mut g = c.benchmark_group("garage_overview");
-    g.sample_size(10);
-    g.bench_function("cold_all_dashboards", |b| {
+    g.bench_function("cold", |b| {
         b.iter(|| black_box(reports.compute_garage_overview().expect("overview")))
     });
     reports.garage_overview().expect("overview");
@@ -267,6 +235,20 @@ fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
     });
     g.bench_function("cached", |b| {
         b.iter(|| black_box(reports.garage_overview().expect("overview")))
+    });
+    g.finish();
+    // The same-run baseline: the overview as 1,000 cold dashboards (how it was built
+    // before the stored stats), which the set-based one must equal.
+    let mut g = c.benchmark_group("garage_overview_baseline");
+    g.sample_size(10);
+    g.bench_function("cold_all_dashboards", |b| {
+        b.iter(|| {
+            black_box(
+                reports
+                    .compute_overview_from_dashboards()
+                    .expect("overview"),
+            )
+        })
     });
     g.finish();
 
@@ -317,9 +299,9 @@ fn benches(c: &mut Criterion, reports: &Arc<Reports>, vehicles: &[String]) {
 /// request-level hit rate, and the share of database queries the cache avoided compared
 /// with computing every read afresh.
 fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
-    const OPS: usize = 20_000;
-    /// The vehicles a user looks at during a session (reads and writes both go there).
-    const WORKING_SET: usize = 50;
+    let ops: usize = if quick() { 200 } else { 20_000 };
+    // The vehicles a user looks at during a session (reads and writes both go there).
+    let working_set: usize = vehicles.len().min(50);
     let now = bench_now();
     let from = now - chrono::Duration::days(3653);
     let to = now + chrono::Duration::days(1);
@@ -328,7 +310,7 @@ fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
         tracker
             .queries()
             .iter()
-            .filter(|q| q.name.starts_with("report.q.") || q.name == "vehicle.list")
+            .filter(|q| q.name.starts_with("report.q."))
             .map(|q| q.count)
             .sum()
     };
@@ -341,14 +323,18 @@ fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
         .compute_fuel_report(&vehicles[0], from, to)
         .expect("fuel report");
     let q_fuel = queries() - q0;
-    let q_overview = 1 + q_dashboard * vehicles.len() as u64;
+    let q0 = queries();
+    reports.compute_garage_overview().expect("overview");
+    let q_overview = queries() - q0;
 
     reports.warm().expect("warm");
-    let set = &vehicles[..WORKING_SET];
+    let set = &vehicles[..working_set];
     for v in set {
         reports.fuel_report(v, from, to).expect("fuel report");
     }
     let before = reports.cache_stats();
+    let refreshes_before = reports.cache().refreshes();
+    let waits_before = reports.cache().waits();
     let q_before = queries();
     let mut rng = Rng::new(7);
     let mut odometer: Vec<f64> = set
@@ -364,8 +350,8 @@ fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
     let (mut reads, mut writes, mut uncached_queries) = (0u64, 0u64, 0u64);
     let (mut req_hits, mut req_misses) = (0u64, 0u64);
     let started = Instant::now();
-    for _ in 0..OPS {
-        let k = rng.below(WORKING_SET as u64) as usize;
+    for _ in 0..ops {
+        let k = rng.below(working_set as u64) as usize;
         let v = &set[k];
         let roll = rng.unit();
         let misses_before = reports.cache_stats_light_misses();
@@ -404,12 +390,14 @@ fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
         }
     }
     let elapsed = started.elapsed();
+    let refreshes = reports.cache().refreshes() - refreshes_before;
+    let waits = reports.cache().waits() - waits_before;
     let after = reports.cache_stats();
     let hits = after.total.hits - before.total.hits;
     let misses = after.total.misses - before.total.misses;
     let actual_queries = queries() - q_before;
-    println!("mixed 95/5 workload: {OPS} ops ({reads} reads, {writes} writes) over a working set of {WORKING_SET} of {} vehicles in {elapsed:.2?} ({:.1} µs/op)",
-        vehicles.len(), elapsed.as_secs_f64() * 1e6 / OPS as f64);
+    println!("mixed 95/5 workload: {ops} ops ({reads} reads, {writes} writes) over a working set of {working_set} of {} vehicles in {elapsed:.2?} ({:.1} µs/op)",
+        vehicles.len(), elapsed.as_secs_f64() * 1e6 / ops as f64);
     println!("  reads: 60% dashboard, 25% 10-year fuel report, 15% garage overview; writes: an odometer reading");
     println!(
         "  cache lookups (incl. the overview's per-vehicle dashboards): {hits} hits, {misses} misses, hit rate {:.2}%",
@@ -418,6 +406,9 @@ fn mixed_workload(reports: &Arc<Reports>, vehicles: &[String]) {
     println!(
         "  requests: {req_hits} served without computing, {req_misses} computed, hit rate {:.2}%",
         100.0 * req_hits as f64 / (req_hits + req_misses).max(1) as f64
+    );
+    println!(
+        "  background: {refreshes} reports refreshed ahead of their read; {waits} reads waited for a refresh in flight"
     );
     println!(
         "  database queries: {actual_queries} issued vs {uncached_queries} uncached ({q_dashboard} per dashboard, {q_fuel} per fuel report, {q_overview} per overview): {:.3}% avoided",
@@ -436,16 +427,27 @@ impl LightMisses for Reports {
     }
 }
 
+/// Not a measurement (`cargo test --benches`): every block once, briefly, so none rots.
+fn quick() -> bool {
+    std::env::args().all(|a| a != "--bench")
+}
+
 fn main() {
     let mut c = Criterion::default()
         .configure_from_args()
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_secs(1));
-    let path = dataset(DatasetSize::Fleet, "fleet");
+    let name = std::env::var("GLOVEBOX_BENCH_SIZE").unwrap_or_else(|_| "fleet".into());
+    let size: DatasetSize = name.parse().expect("GLOVEBOX_BENCH_SIZE");
+    let path = dataset(size, &name);
     let reports = open_reports(&path);
     let vehicles = reports.garage().vehicles(false).expect("vehicles");
     let ids: Vec<String> = vehicles.into_iter().map(|v| v.id).collect();
-    println!("fleet dataset: {} ({} vehicles)", path.display(), ids.len());
+    println!(
+        "{name} dataset: {} ({} vehicles)",
+        path.display(),
+        ids.len()
+    );
     benches(&mut c, &reports, &ids);
     if std::env::args().all(|a| a != "--list") {
         cold_on_cpu(&reports, &ids);

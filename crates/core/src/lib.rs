@@ -20,6 +20,8 @@ pub mod reports;
 pub mod service;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod units;
 pub mod validate;

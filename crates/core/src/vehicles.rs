@@ -1,13 +1,12 @@
-//! Vehicles: what they are and which units and currency their records use.
+//! Vehicles: what they are and which units and currency their records use (their SQL is
+//! in store/vehicles.rs).
 
 use chrono::Datelike;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::units::{Currency, DistanceUnit, EconomyUnit, Energy, FuelKind, VolumeUnit};
 use crate::validate;
-use crate::SyncStamp;
 
 /// What a user enters to create or edit a vehicle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,124 +158,4 @@ impl VehicleInput {
     pub fn validate_now(&self) -> Result<Vehicle> {
         self.validate(crate::time::now_local().year())
     }
-}
-
-const COLUMNS: &str = "id, name, make, model, year, plate, vin, fuel_kind, distance_unit, \
-     volume_unit, economy_unit, currency, archived";
-
-pub(crate) const INSERT: &str = "INSERT INTO vehicles (id, name, make, model, year, plate, vin, \
-     fuel_kind, distance_unit, volume_unit, economy_unit, currency, archived, hlc, deleted, dirty, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0, ?15, ?16)";
-
-pub(crate) const UPDATE: &str = "UPDATE vehicles SET name = ?2, make = ?3, model = ?4, year = ?5, \
-     plate = ?6, vin = ?7, fuel_kind = ?8, distance_unit = ?9, volume_unit = ?10, economy_unit = ?11, \
-     currency = ?12, archived = ?13, hlc = ?14, dirty = ?15, updated_at = ?16 \
-     WHERE id = ?1 AND deleted = 0";
-
-fn select_live() -> String {
-    format!("SELECT {COLUMNS} FROM vehicles WHERE id = ?1 AND deleted = 0")
-}
-
-pub(crate) fn insert(conn: &Connection, v: &Vehicle, s: &SyncStamp) -> Result<()> {
-    conn.prepare_cached(INSERT)?.execute(params![
-        v.id,
-        v.name,
-        v.make,
-        v.model,
-        v.year,
-        v.plate,
-        v.vin,
-        v.fuel_kind.code(),
-        v.distance_unit.code(),
-        v.volume_unit.code(),
-        v.economy_unit.code(),
-        v.currency.code(),
-        v.archived,
-        s.hlc,
-        s.dirty,
-        s.updated_at,
-    ])?;
-    Ok(())
-}
-
-pub(crate) fn update(conn: &Connection, v: &Vehicle, s: &SyncStamp) -> Result<()> {
-    let n = conn.prepare_cached(UPDATE)?.execute(params![
-        v.id,
-        v.name,
-        v.make,
-        v.model,
-        v.year,
-        v.plate,
-        v.vin,
-        v.fuel_kind.code(),
-        v.distance_unit.code(),
-        v.volume_unit.code(),
-        v.economy_unit.code(),
-        v.currency.code(),
-        v.archived,
-        s.hlc,
-        s.dirty,
-        s.updated_at,
-    ])?;
-    if n == 0 {
-        return Err(Error::not_found("vehicle", &v.id));
-    }
-    Ok(())
-}
-
-fn parse<T: std::str::FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let text: String = row.get(idx)?;
-    text.parse::<T>().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Vehicle> {
-    Ok(Vehicle {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        make: row.get(2)?,
-        model: row.get(3)?,
-        year: row.get(4)?,
-        plate: row.get(5)?,
-        vin: row.get(6)?,
-        fuel_kind: parse(row, 7)?,
-        distance_unit: parse(row, 8)?,
-        volume_unit: parse(row, 9)?,
-        economy_unit: parse(row, 10)?,
-        currency: parse(row, 11)?,
-        archived: row.get(12)?,
-    })
-}
-
-/// A live (not deleted) vehicle, or NotFound.
-pub fn get(conn: &Connection, id: &str) -> Result<Vehicle> {
-    conn.prepare_cached(&select_live())?
-        .query_row([id], from_row)
-        .optional()?
-        .ok_or_else(|| Error::not_found("vehicle", id))
-}
-
-/// Live vehicles, active ones by name (served in order by `vehicles_live_by_name`).
-pub(crate) const LIST_ACTIVE: &str = "SELECT id, name, make, model, year, plate, vin, fuel_kind, \
-     distance_unit, volume_unit, economy_unit, currency, archived FROM vehicles \
-     WHERE archived = 0 AND deleted = 0 ORDER BY archived, name, id";
-
-/// Live vehicles including archived ones, active first.
-pub(crate) const LIST_ALL: &str = "SELECT id, name, make, model, year, plate, vin, fuel_kind, \
-     distance_unit, volume_unit, economy_unit, currency, archived FROM vehicles \
-     WHERE deleted = 0 ORDER BY archived, name, id";
-
-pub fn list(conn: &Connection, include_archived: bool) -> Result<Vec<Vehicle>> {
-    let sql = if include_archived {
-        LIST_ALL
-    } else {
-        LIST_ACTIVE
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -56,7 +56,7 @@ fn backup_restore_backup_is_identical() {
     )
     .unwrap();
     g.set_vehicle_archived(&s.vehicle_ids[2], true).unwrap();
-    g.store().meta_set("pref.theme", "dark").unwrap();
+    g.set_local_setting("pref.theme", "dark").unwrap();
 
     let mut first = Vec::new();
     let n = backup::write(&g, &mut first).unwrap();

@@ -76,18 +76,6 @@ fn write_file(path: &std::path::Path, rows: u64) -> std::io::Result<()> {
     w.flush()
 }
 
-/// A time-ordered UUID-shaped id, like the UUIDv7s the write path makes.
-fn uuid_like(i: u64) -> String {
-    format!(
-        "{:08x}-{:04x}-7{:03x}-8{:03x}-{:012x}",
-        (0x0190_0000 + (i >> 16)) as u32,
-        (i & 0xffff) as u16,
-        i % 0xfff,
-        (i * 7) % 0xfff,
-        i.wrapping_mul(0x9e37_79b9_7f4a_7c15) & 0xffff_ffff_ffff
-    )
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: u64 = std::env::args()
         .nth(1)
@@ -176,45 +164,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows as f64 / write_s,
         rows as f64 / write_cpu
     );
-    // The floor under the write path: the same INSERT into the same schema (table + 4
-    // indexes), prepared once, with ids and clocks made up front: no validation, no
-    // stamping. What is left between this and the write path is the write path's own work.
+    // The floor under the write path: the same INSERT into the same schema, prepared once,
+    // with ids and clocks made up front: no validation, no stamping. What is left between
+    // this and the write path is the write path's own work.
     let g3 = Garage::open(dir.path().join("bench3.db"))?;
     let v3 = g3.create_vehicle(&glovebox_core::vehicles::VehicleInput::new("Bench"))?;
-    let ids: Vec<(String, String)> = (0..rows)
-        .map(|i| {
-            (
-                uuid_like(i),
-                format!(
-                    "{:015}-{:08x}-{}",
-                    1_700_000_000_000u64 + i,
-                    0,
-                    "0123456789abcdef0123456789abcdef"
-                ),
-            )
-        })
-        .collect();
-    let (t, c) = (Instant::now(), cpu_s());
-    g3.store().write("bench.raw_insert", |tx| {
-        let mut stmt = tx.prepare(
-            "INSERT INTO fuel_records (id, vehicle_id, occurred_at, odometer, quantity, total_cost, \
-             is_full, missed_previous, station, notes, tags, hlc, deleted, dirty, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, '', '', '', ?7, 0, 1, 0)",
-        )?;
-        for (i, (id, hlc)) in ids.iter().enumerate() {
-            stmt.execute((
-                id,
-                &v3.id,
-                788_918_400 + 900 * i as i64,
-                (10_000 + 9 * i) as f64,
-                0.6,
-                105,
-                hlc,
-            ))?;
-        }
-        Ok(())
-    })?;
-    let raw_s = t.elapsed().as_secs_f64();
+    let c = cpu_s();
+    let raw_s = glovebox_core::testing::insert_fills_floor(&g3, &v3.id, rows)?;
     let raw_cpu = cpu_s() - c;
     println!(
         "SQLite floor (same INSERT, prepared once, nothing else): {:.2} s = {:.0} rows/s ({:.0} rows per CPU-s)",

@@ -161,117 +161,74 @@ fn engine_order(a: &FillUp, b: &FillUp) -> Ordering {
         .then_with(|| a.missed_previous.cmp(&b.missed_previous))
 }
 
-/// Computes segments, per-fill roles and totals. O(n log n) for the sort, then one pass.
-pub fn compute(
-    fills: &[FillUp],
-    distance_unit: DistanceUnit,
-    volume_unit: VolumeUnit,
-) -> EconomySummary {
-    let mut order: Vec<&FillUp> = fills.iter().collect();
-    order.sort_unstable_by(|a, b| engine_order(a, b));
-
-    let mut out: Vec<FillEconomy> = order
-        .iter()
-        .map(|f| FillEconomy {
-            id: f.id.clone(),
-            occurred_at: f.occurred_at,
-            odometer: f.odometer,
-            is_full: f.is_full,
-            role: FillRole::BeforeFirstFull,
-            economy: None,
-        })
-        .collect();
-    let mut segments = Vec::new();
-    let mut voided = 0;
-
-    // Position of the current anchor in `order`; the open segment is (anchor, pos].
-    let mut anchor: Option<usize> = None;
-    let mut fuel = 0.0;
-    let mut cost: i64 = 0;
-    let mut missed = false;
-
-    for (pos, f) in order.iter().enumerate() {
-        let Some(a) = anchor else {
-            if f.is_full {
-                out[pos].role = FillRole::Anchor;
-                anchor = Some(pos);
-            }
-            continue;
-        };
-        fuel += f.quantity;
-        cost = cost.saturating_add(f.total_cost_minor);
-        missed |= f.missed_previous;
-        let anchor_fill = order[a];
-        // Not full, or full at the anchor's odometer: carried into the segment.
-        if !f.is_full || f.odometer == anchor_fill.odometer {
-            continue;
-        }
-        let distance = Distance::new(f.odometer - anchor_fill.odometer, distance_unit);
-        let volume = Volume::new(fuel, volume_unit);
-        let economy = (!missed)
-            .then(|| Economy::from_distance_and_fuel(distance, volume))
-            .flatten();
-        let members = &mut out[a + 1..=pos];
-        match economy {
-            Some(economy) => {
-                let number = segments.len();
-                for m in members.iter_mut() {
-                    m.role = FillRole::InSegment { segment: number };
-                    m.economy = Some(economy);
-                }
-                out[pos].role = FillRole::Closes { segment: number };
-                segments.push(Segment {
-                    number,
-                    anchor_id: anchor_fill.id.clone(),
-                    closing_id: f.id.clone(),
-                    start_at: anchor_fill.occurred_at,
-                    end_at: f.occurred_at,
-                    start_odometer: anchor_fill.odometer,
-                    end_odometer: f.odometer,
-                    distance,
-                    fuel: volume,
-                    cost_minor: cost,
-                    economy,
-                    fill_ids: order[a + 1..=pos].iter().map(|m| m.id.clone()).collect(),
-                });
-            }
-            None => {
-                for m in members.iter_mut() {
-                    m.role = FillRole::Voided;
-                }
-                out[pos].role = FillRole::ClosesVoided;
-                voided += 1;
-            }
-        }
-        anchor = Some(pos);
-        fuel = 0.0;
-        cost = 0;
-        missed = false;
-    }
-    if let Some(a) = anchor {
-        for m in &mut out[a + 1..] {
-            m.role = FillRole::Open;
-        }
-    }
-    summarise(out, segments, voided, distance_unit, volume_unit)
+/// A valid segment by position in engine order: what [`Analysis`] keeps instead of
+/// cloning ids (the reports read many fills and need few ids).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentAt {
+    /// Positions (in engine order) of the anchor and the closing fill.
+    pub anchor: usize,
+    pub closing: usize,
+    pub end_at: NaiveDateTime,
+    /// Distance and fuel in the vehicle's units.
+    pub distance: f64,
+    pub fuel: f64,
+    pub cost_minor: i64,
+    pub economy: Economy,
 }
 
-/// Builds a summary's totals from its valid segments.
-fn summarise(
-    fills: Vec<FillEconomy>,
-    segments: Vec<Segment>,
+/// The engine's result over a slice of fill-ups, by position: the slice sorted into
+/// engine order (`order[pos]` is an index into the slice), each position's role and
+/// figure, and the valid segments. Owns no fill data, so it can be kept beside the fills
+/// it describes; every method takes that same slice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub distance_unit: DistanceUnit,
+    pub volume_unit: VolumeUnit,
+    pub order: Vec<u32>,
+    pub roles: Vec<FillRole>,
+    pub economy: Vec<Option<Economy>>,
+    pub segments: Vec<SegmentAt>,
+    pub voided_segments: usize,
+}
+
+/// Totals over the valid segments closing in a window (or the whole history).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Totals {
+    pub segments: usize,
+    pub voided_segments: usize,
+    pub distance: Distance,
+    pub fuel: Volume,
+    pub cost_minor: i64,
+    pub average: Option<Economy>,
+    pub best: Option<Economy>,
+    pub worst: Option<Economy>,
+}
+
+impl Totals {
+    /// Minor currency units per distance unit over the valid segments.
+    pub fn cost_per_distance_minor(&self) -> Option<f64> {
+        (self.distance.value > 0.0).then(|| self.cost_minor as f64 / self.distance.value)
+    }
+}
+
+/// Sums segments in order (the one place the engine adds them up, so every report that
+/// totals the same segments gets the same bits).
+pub(crate) fn totals<'s>(
+    segments: impl Iterator<Item = &'s SegmentAt>,
     voided_segments: usize,
     distance_unit: DistanceUnit,
     volume_unit: VolumeUnit,
-) -> EconomySummary {
+) -> Totals {
+    let mut n = 0;
     let mut distance = 0.0;
     let mut fuel = 0.0;
     let mut cost_minor: i64 = 0;
     let mut best: Option<Economy> = None;
     let mut worst: Option<Economy> = None;
-    for s in &segments {
-        distance += s.distance.value;
-        fuel += s.fuel.value;
+    for s in segments {
+        n += 1;
+        distance += s.distance;
+        fuel += s.fuel;
         cost_minor = cost_minor.saturating_add(s.cost_minor);
         let e = s.economy;
         if best.is_none_or(|b| e.km_per_base > b.km_per_base) {
@@ -283,9 +240,8 @@ fn summarise(
     }
     let distance = Distance::new(distance, distance_unit);
     let fuel = Volume::new(fuel, volume_unit);
-    EconomySummary {
-        fills,
-        segments,
+    Totals {
+        segments: n,
         voided_segments,
         distance,
         fuel,
@@ -293,6 +249,236 @@ fn summarise(
         average: Economy::from_distance_and_fuel(distance, fuel),
         best,
         worst,
+    }
+}
+
+/// Segments, per-fill roles and totals. O(n log n) for the sort, then one pass.
+pub fn analyse(fills: &[FillUp], distance_unit: DistanceUnit, volume_unit: VolumeUnit) -> Analysis {
+    let mut order: Vec<u32> = (0..fills.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| engine_order(&fills[a as usize], &fills[b as usize]));
+    let at = |pos: usize| &fills[order[pos] as usize];
+
+    let mut roles = vec![FillRole::BeforeFirstFull; fills.len()];
+    let mut economies: Vec<Option<Economy>> = vec![None; fills.len()];
+    let mut segments = Vec::new();
+    let mut voided = 0;
+
+    // Position of the current anchor in `order`; the open segment is (anchor, pos].
+    let mut anchor: Option<usize> = None;
+    let mut fuel = 0.0;
+    let mut cost: i64 = 0;
+    let mut missed = false;
+
+    for pos in 0..fills.len() {
+        let f = at(pos);
+        let Some(a) = anchor else {
+            if f.is_full {
+                roles[pos] = FillRole::Anchor;
+                anchor = Some(pos);
+            }
+            continue;
+        };
+        fuel += f.quantity;
+        cost = cost.saturating_add(f.total_cost_minor);
+        missed |= f.missed_previous;
+        let anchor_fill = at(a);
+        // Not full, or full at the anchor's odometer: carried into the segment.
+        if !f.is_full || f.odometer == anchor_fill.odometer {
+            continue;
+        }
+        let distance = f.odometer - anchor_fill.odometer;
+        let economy = (!missed)
+            .then(|| {
+                Economy::from_distance_and_fuel(
+                    Distance::new(distance, distance_unit),
+                    Volume::new(fuel, volume_unit),
+                )
+            })
+            .flatten();
+        match economy {
+            Some(economy) => {
+                let number = segments.len();
+                for m in a + 1..pos {
+                    roles[m] = FillRole::InSegment { segment: number };
+                    economies[m] = Some(economy);
+                }
+                roles[pos] = FillRole::Closes { segment: number };
+                economies[pos] = Some(economy);
+                segments.push(SegmentAt {
+                    anchor: a,
+                    closing: pos,
+                    end_at: f.occurred_at,
+                    distance,
+                    fuel,
+                    cost_minor: cost,
+                    economy,
+                });
+            }
+            None => {
+                for role in &mut roles[a + 1..pos] {
+                    *role = FillRole::Voided;
+                }
+                roles[pos] = FillRole::ClosesVoided;
+                voided += 1;
+            }
+        }
+        anchor = Some(pos);
+        fuel = 0.0;
+        cost = 0;
+        missed = false;
+    }
+    if let Some(a) = anchor {
+        for role in &mut roles[a + 1..] {
+            *role = FillRole::Open;
+        }
+    }
+    Analysis {
+        distance_unit,
+        volume_unit,
+        order,
+        roles,
+        economy: economies,
+        segments,
+        voided_segments: voided,
+    }
+}
+
+impl Analysis {
+    /// The fill at engine position `pos` of `fills` (the slice this was computed from).
+    pub fn fill<'f>(&self, fills: &'f [FillUp], pos: usize) -> &'f FillUp {
+        &fills[self.order[pos] as usize]
+    }
+
+    /// Totals of the valid segments closing in `[from, to)`, and the voided segments
+    /// closing there.
+    pub fn totals(&self, fills: &[FillUp], from: NaiveDateTime, to: NaiveDateTime) -> Totals {
+        let inside = |t: NaiveDateTime| from <= t && t < to;
+        let voided = (0..self.order.len())
+            .filter(|&p| {
+                self.roles[p] == FillRole::ClosesVoided && inside(self.fill(fills, p).occurred_at)
+            })
+            .count();
+        totals(
+            self.segments.iter().filter(|s| inside(s.end_at)),
+            voided,
+            self.distance_unit,
+            self.volume_unit,
+        )
+    }
+
+    /// Valid segments closing in `[from, to)`, grouped by the month they close in.
+    pub fn monthly(&self, from: NaiveDateTime, to: NaiveDateTime) -> Vec<MonthEconomy> {
+        monthly(
+            self.segments
+                .iter()
+                .filter(|s| from <= s.end_at && s.end_at < to)
+                .map(|s| (s.end_at, s.distance, s.fuel, s.cost_minor)),
+            self.distance_unit,
+            self.volume_unit,
+        )
+    }
+
+    /// Totals over the whole history.
+    pub fn lifetime(&self) -> Totals {
+        totals(
+            self.segments.iter(),
+            self.voided_segments,
+            self.distance_unit,
+            self.volume_unit,
+        )
+    }
+
+    /// The owned summary ([`compute`]'s result): clones every fill's id.
+    pub fn summary(&self, fills: &[FillUp]) -> EconomySummary {
+        let out: Vec<FillEconomy> = (0..self.order.len())
+            .map(|p| {
+                let f = self.fill(fills, p);
+                FillEconomy {
+                    id: f.id.clone(),
+                    occurred_at: f.occurred_at,
+                    odometer: f.odometer,
+                    is_full: f.is_full,
+                    role: self.roles[p],
+                    economy: self.economy[p],
+                }
+            })
+            .collect();
+        let segments = self
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(number, s)| {
+                let anchor = self.fill(fills, s.anchor);
+                let closing = self.fill(fills, s.closing);
+                Segment {
+                    number,
+                    anchor_id: anchor.id.clone(),
+                    closing_id: closing.id.clone(),
+                    start_at: anchor.occurred_at,
+                    end_at: s.end_at,
+                    start_odometer: anchor.odometer,
+                    end_odometer: closing.odometer,
+                    distance: Distance::new(s.distance, self.distance_unit),
+                    fuel: Volume::new(s.fuel, self.volume_unit),
+                    cost_minor: s.cost_minor,
+                    economy: s.economy,
+                    fill_ids: (s.anchor + 1..=s.closing)
+                        .map(|p| self.fill(fills, p).id.clone())
+                        .collect(),
+                }
+            })
+            .collect();
+        summarise(
+            out,
+            segments,
+            self.voided_segments,
+            self.distance_unit,
+            self.volume_unit,
+        )
+    }
+}
+
+/// Computes segments, per-fill roles and totals (owned: see [`analyse`] for the form that
+/// keeps positions instead of ids).
+pub fn compute(
+    fills: &[FillUp],
+    distance_unit: DistanceUnit,
+    volume_unit: VolumeUnit,
+) -> EconomySummary {
+    analyse(fills, distance_unit, volume_unit).summary(fills)
+}
+
+/// Builds a summary's totals from its valid segments.
+fn summarise(
+    fills: Vec<FillEconomy>,
+    segments: Vec<Segment>,
+    voided_segments: usize,
+    distance_unit: DistanceUnit,
+    volume_unit: VolumeUnit,
+) -> EconomySummary {
+    let at: Vec<SegmentAt> = segments
+        .iter()
+        .map(|s| SegmentAt {
+            anchor: 0,
+            closing: 0,
+            end_at: s.end_at,
+            distance: s.distance.value,
+            fuel: s.fuel.value,
+            cost_minor: s.cost_minor,
+            economy: s.economy,
+        })
+        .collect();
+    let t = totals(at.iter(), voided_segments, distance_unit, volume_unit);
+    EconomySummary {
+        fills,
+        segments,
+        voided_segments,
+        distance: t.distance,
+        fuel: t.fuel,
+        cost_minor: t.cost_minor,
+        average: t.average,
+        best: t.best,
+        worst: t.worst,
     }
 }
 
@@ -340,30 +526,46 @@ impl EconomySummary {
     /// Valid segments grouped by the calendar month of their closing fill, oldest first.
     /// Each month's economy is its total distance over its total fuel.
     pub fn monthly(&self) -> Vec<MonthEconomy> {
-        let mut months: BTreeMap<(i32, u32), (f64, f64, i64, usize)> = BTreeMap::new();
-        for s in &self.segments {
-            let key = (s.end_at.year(), s.end_at.month());
-            let m = months.entry(key).or_insert((0.0, 0.0, 0, 0));
-            m.0 += s.distance.value;
-            m.1 += s.fuel.value;
-            m.2 = m.2.saturating_add(s.cost_minor);
-            m.3 += 1;
-        }
-        months
-            .into_iter()
-            .filter_map(|((year, month), (d, f, cost_minor, segments))| {
-                let distance = Distance::new(d, self.distance.unit);
-                let fuel = Volume::new(f, self.fuel.unit);
-                Some(MonthEconomy {
-                    year,
-                    month,
-                    economy: Economy::from_distance_and_fuel(distance, fuel)?,
-                    distance,
-                    fuel,
-                    cost_minor,
-                    segments,
-                })
-            })
-            .collect()
+        monthly(
+            self.segments
+                .iter()
+                .map(|s| (s.end_at, s.distance.value, s.fuel.value, s.cost_minor)),
+            self.distance.unit,
+            self.fuel.unit,
+        )
     }
+}
+
+/// Segments `(end_at, distance, fuel, cost)` grouped by the month they close in.
+fn monthly(
+    segments: impl Iterator<Item = (NaiveDateTime, f64, f64, i64)>,
+    distance_unit: DistanceUnit,
+    volume_unit: VolumeUnit,
+) -> Vec<MonthEconomy> {
+    let mut months: BTreeMap<(i32, u32), (f64, f64, i64, usize)> = BTreeMap::new();
+    for (end_at, distance, fuel, cost_minor) in segments {
+        let m = months
+            .entry((end_at.year(), end_at.month()))
+            .or_insert((0.0, 0.0, 0, 0));
+        m.0 += distance;
+        m.1 += fuel;
+        m.2 = m.2.saturating_add(cost_minor);
+        m.3 += 1;
+    }
+    months
+        .into_iter()
+        .filter_map(|((year, month), (d, f, cost_minor, segments))| {
+            let distance = Distance::new(d, distance_unit);
+            let fuel = Volume::new(f, volume_unit);
+            Some(MonthEconomy {
+                year,
+                month,
+                economy: Economy::from_distance_and_fuel(distance, fuel)?,
+                distance,
+                fuel,
+                cost_minor,
+                segments,
+            })
+        })
+        .collect()
 }

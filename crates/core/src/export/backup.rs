@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fuel::{FuelInput, FuelRecord};
 use crate::garage::{BatchOptions, BatchSummary, NewRecord};
 use crate::odometer::{OdometerInput, OdometerRecord};
-use crate::reminders::completion::{self, Completion};
+use crate::reminders::completion::Completion;
 use crate::reminders::{Reminder, ReminderInput};
 use crate::service::{ServiceInput, ServiceRecord};
 use crate::vehicles::{Vehicle, VehicleInput};
@@ -49,15 +49,12 @@ fn is_local_only(key: &str) -> bool {
 
 fn vehicle_backup(garage: &Garage, v: Vehicle) -> Result<VehicleBackup> {
     let id = v.id.clone();
-    let store = garage.store();
     Ok(VehicleBackup {
         fuel: garage.fuel_records(&id, Page::ALL)?,
         service: garage.service_records(&id, None, Page::ALL)?,
         odometer: garage.odometer_records(&id, Page::ALL)?,
-        reminders: store.read("backup.reminders", |c| crate::reminders::list_all(c, &v))?,
-        completions: store.read("backup.completions", |c| {
-            completion::list(c, &v, None, Page::ALL)
-        })?,
+        reminders: garage.all_reminders(&id)?,
+        completions: garage.reminder_completions(&id, None, Page::ALL)?,
         vehicle: v,
     })
 }
@@ -161,7 +158,7 @@ pub fn restore(garage: &Garage, input: &mut dyn Read) -> Result<BatchSummary> {
         garage.set_vehicle_archived(&id, true)?;
     }
     for (k, v) in b.settings.iter().filter(|(k, _)| !is_local_only(k)) {
-        garage.store().meta_set(k, v)?;
+        garage.set_local_setting(k, v)?;
     }
     Ok(summary)
 }

@@ -2,22 +2,21 @@
 //! restore. The whole batch is validated and written in one transaction — all or nothing —
 //! and emits one change event per (vehicle, kind) after the commit.
 
-use std::collections::HashMap;
-use std::rc::Rc;
-
 use serde::{Deserialize, Serialize};
 
-use super::{live_vehicle, new_id, Garage, Touched};
+use super::write::{Target, Writer};
+use super::{new_id, Garage};
 use crate::error::{Error, Result};
 use crate::events::{ChangeSource, RecordKind};
-use crate::fuel::{self, FuelInput};
-use crate::odometer::{self, OdometerInput};
-use crate::reminders::completion::{self, Completion};
-use crate::reminders::{self, ReminderInput};
-use crate::service::{self, ServiceInput};
+use crate::fuel::FuelInput;
+use crate::odometer::OdometerInput;
+use crate::reminders::completion::Completion;
+use crate::reminders::{Reminder, ReminderInput};
+use crate::service::ServiceInput;
+use crate::store::{self, records};
 use crate::units::Distance;
 use crate::validate;
-use crate::vehicles::{self, Vehicle, VehicleInput};
+use crate::vehicles::VehicleInput;
 
 /// One record to create. `id` keeps a known id (backup restore, generator); `None` makes
 /// a new UUIDv7.
@@ -116,131 +115,87 @@ impl Garage {
         records: impl IntoIterator<Item = Result<NewRecord>>,
         opts: BatchOptions,
     ) -> Result<BatchSummary> {
-        let now = self.now();
-        let year = chrono::Datelike::year(&now);
         let name = match opts.source {
             ChangeSource::Import => "batch.import",
             ChangeSource::Sync => "batch.sync",
             ChangeSource::Local => "batch.local",
         };
-        self.write(name, opts.source, |tx, touched: &mut Touched| {
+        self.transaction(name, opts.source, |w| {
             let mut summary = BatchSummary::default();
-            // Shared, not cloned, per record: a million-row import would otherwise copy
-            // the vehicle (six strings) a million times.
-            let mut known: HashMap<String, Rc<Vehicle>> = HashMap::new();
-            let vehicle = |tx: &rusqlite::Connection,
-                           id: &str,
-                           known: &mut HashMap<String, Rc<Vehicle>>|
-             -> Result<Rc<Vehicle>> {
-                if let Some(v) = known.get(id) {
-                    return Ok(Rc::clone(v));
-                }
-                let v = Rc::new(live_vehicle(tx, id)?);
-                known.insert(id.to_owned(), Rc::clone(&v));
-                Ok(v)
-            };
             for (i, rec) in records.into_iter().enumerate() {
-                let rec = rec?;
-                let stamp = self.stamp(opts.source);
-                match rec {
-                    NewRecord::Vehicle { id, input } => {
-                        let mut v = input.validate(year).map_err(|e| at(i, e))?;
-                        v.id = id.unwrap_or_else(new_id);
-                        vehicles::insert(tx, &v, &stamp)?;
-                        touched.add(&v.id, RecordKind::Vehicle);
-                        known.insert(v.id.clone(), Rc::new(v));
-                        summary.vehicles += 1;
-                    }
-                    NewRecord::Fuel { id, input } => {
-                        let v = vehicle(tx, &input.vehicle_id, &mut known).map_err(|e| at(i, e))?;
-                        let mut r = input.validate(&v, now).map_err(|e| at(i, e))?;
-                        r.id = id.unwrap_or_else(new_id);
-                        if opts.check_odometer {
-                            odometer::check_plausible(
-                                tx,
-                                &v,
-                                r.occurred_at,
-                                r.odometer.value,
-                                &r.id,
-                            )
-                            .map_err(|e| at(i, e))?;
-                        }
-                        fuel::insert(tx, &r, &stamp)?;
-                        touched.add(&v.id, RecordKind::Fuel);
-                        summary.fuel += 1;
-                    }
-                    NewRecord::Service { id, input } => {
-                        let v = vehicle(tx, &input.vehicle_id, &mut known).map_err(|e| at(i, e))?;
-                        let mut r = input.validate(&v, now).map_err(|e| at(i, e))?;
-                        r.id = id.unwrap_or_else(new_id);
-                        if let (Some(o), true) = (r.odometer, opts.check_odometer) {
-                            odometer::check_plausible(tx, &v, r.occurred_at, o.value, &r.id)
-                                .map_err(|e| at(i, e))?;
-                        }
-                        service::insert(tx, &r, &stamp)?;
-                        touched.add(&v.id, RecordKind::Service);
-                        summary.service += 1;
-                    }
-                    NewRecord::Odometer { id, input } => {
-                        let v = vehicle(tx, &input.vehicle_id, &mut known).map_err(|e| at(i, e))?;
-                        let mut r = input.validate(&v, now).map_err(|e| at(i, e))?;
-                        r.id = id.unwrap_or_else(new_id);
-                        if opts.check_odometer {
-                            odometer::check_plausible(
-                                tx,
-                                &v,
-                                r.occurred_at,
-                                r.odometer.value,
-                                &r.id,
-                            )
-                            .map_err(|e| at(i, e))?;
-                        }
-                        odometer::insert(tx, &r, &stamp)?;
-                        touched.add(&v.id, RecordKind::Odometer);
-                        summary.odometer += 1;
-                    }
-                    NewRecord::Reminder { id, input } => {
-                        let v = vehicle(tx, &input.vehicle_id, &mut known).map_err(|e| at(i, e))?;
-                        let mut r = input.validate(&v).map_err(|e| at(i, e))?;
-                        r.id = id.unwrap_or_else(new_id);
-                        reminders::insert(tx, &r, &stamp)?;
-                        touched.add(&v.id, RecordKind::Reminder);
-                        summary.reminders += 1;
-                    }
-                    NewRecord::ReminderCompletion { completion: mut c } => {
-                        let vehicle_id =
-                            reminders::vehicle_of(tx, &c.reminder_id).map_err(|e| at(i, e))?;
-                        let v = vehicle(tx, &vehicle_id, &mut known).map_err(|e| at(i, e))?;
-                        let mut reminder =
-                            reminders::get(tx, &v, &c.reminder_id).map_err(|e| at(i, e))?;
-                        c.vehicle_id = v.id.clone();
-                        c.completed_at = validate::record_date("completed_at", c.completed_at, now)
-                            .map_err(|e| at(i, e))?;
-                        if let Some(o) = c.odometer {
-                            let o =
-                                validate::odometer("odometer", o.value).map_err(|e| at(i, e))?;
-                            c.odometer = Some(Distance::new(o, v.distance_unit));
-                        }
-                        c.notes = validate::optional_text("notes", &c.notes, validate::MAX_NOTES)
-                            .map_err(|e| at(i, e))?;
-                        if c.id.is_empty() {
-                            c.id = new_id();
-                        }
-                        completion::insert(tx, &c, &stamp)?;
-                        if reminder.active
-                            && reminder.recur_months.is_none()
-                            && reminder.recur_distance.is_none()
-                        {
-                            reminder.active = false;
-                            reminders::update(tx, &reminder, &stamp)?;
-                            touched.add(&v.id, RecordKind::Reminder);
-                        }
-                        touched.add(&v.id, RecordKind::ReminderCompletion);
-                        summary.completions += 1;
-                    }
-                }
+                write_one(w, rec?, opts.check_odometer, &mut summary).map_err(|e| at(i, e))?;
             }
             Ok(summary)
         })
     }
+}
+
+/// One record of a batch through the write routine.
+fn write_one(
+    w: &mut Writer<'_>,
+    rec: NewRecord,
+    check_odometer: bool,
+    summary: &mut BatchSummary,
+) -> Result<()> {
+    match rec {
+        NewRecord::Vehicle { id, input } => {
+            w.put_vehicle(Target::New(id), &input)?;
+            summary.vehicles += 1;
+        }
+        NewRecord::Fuel { id, input } => {
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
+            summary.fuel += 1;
+        }
+        NewRecord::Service { id, input } => {
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
+            summary.service += 1;
+        }
+        NewRecord::Odometer { id, input } => {
+            match check_odometer {
+                true => w.put(Target::New(id), &input, true).map(drop)?,
+                false => w.put_later(id, &input)?,
+            }
+            summary.odometer += 1;
+        }
+        NewRecord::Reminder { id, input } => {
+            w.put_later(id, &input)?;
+            summary.reminders += 1;
+        }
+        NewRecord::ReminderCompletion { completion } => {
+            w.flush()?;
+            restore_completion(w, completion)?;
+            summary.completions += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A completion as recorded (backup restore): validated and stored as is; a non-recurring
+/// reminder it completes is made inactive.
+fn restore_completion(w: &mut Writer<'_>, mut c: Completion) -> Result<()> {
+    let vehicle_id = records::vehicle_of(w.conn(), RecordKind::Reminder, &c.reminder_id, false)?;
+    let v = w.live_vehicle(&vehicle_id)?;
+    let mut reminder = store::get::<Reminder>(w.conn(), &v, &c.reminder_id)?;
+    c.vehicle_id = v.id.clone();
+    c.completed_at = validate::record_date("completed_at", c.completed_at, w.now())?;
+    if let Some(o) = c.odometer {
+        let o = validate::odometer("odometer", o.value)?;
+        c.odometer = Some(Distance::new(o, v.distance_unit));
+    }
+    c.notes = validate::optional_text("notes", &c.notes, validate::MAX_NOTES)?;
+    if c.id.is_empty() {
+        c.id = new_id();
+    }
+    w.insert_completion(&c)?;
+    if reminder.active && reminder.recur_months.is_none() && reminder.recur_distance.is_none() {
+        reminder.active = false;
+        w.update_reminder(&reminder)?;
+    }
+    Ok(())
 }

@@ -1,16 +1,17 @@
 //! Completing a reminder through the one write path: the completion row, the optional
 //! service record and the re-armed (or deactivated) reminder commit together or not at all.
 
-use super::{live_vehicle, new_id, Garage, WriteOptions};
+use super::write::Target;
+use super::{new_id, Garage, WriteOptions};
 use crate::error::{Error, Result};
 use crate::events::{ChangeSource, RecordKind};
-use crate::odometer;
 use crate::reminders::completion::{self, Completion, CompletionInput, CompletionOutcome};
 use crate::reminders::urgency::{self, ReminderStatus};
-use crate::reminders::{self};
+use crate::reminders::Reminder;
 use crate::service::ServiceInput;
+use crate::store::{self, records};
 use crate::units::Distance;
-use crate::{validate, vehicles, Page};
+use crate::{validate, Page};
 
 impl Garage {
     /// Marks reminder `id` done: records the completion, creates the service record when
@@ -25,10 +26,10 @@ impl Garage {
         let now = self.now();
         let completed_at = validate::record_date("completed_at", input.completed_at, now)?;
         let (odometer_value, notes) = completion::validate_input(input)?;
-        self.write("reminder.complete", ChangeSource::Local, |tx, t| {
-            let vehicle_id = reminders::vehicle_of(tx, id)?;
-            let v = live_vehicle(tx, &vehicle_id)?;
-            let reminder = reminders::get(tx, &v, id)?;
+        self.transaction("reminder.complete", ChangeSource::Local, |w| {
+            let vehicle_id = records::vehicle_of(w.conn(), RecordKind::Reminder, id, false)?;
+            let v = w.live_vehicle(&vehicle_id)?;
+            let reminder = store::get::<Reminder>(w.conn(), &v, id)?;
             if !reminder.active {
                 return Err(Error::validation(
                     "reminder",
@@ -42,29 +43,24 @@ impl Garage {
                     } else {
                         s.title.clone()
                     };
-                    let record = self.insert_service(
-                        tx,
-                        &ServiceInput {
-                            vehicle_id: v.id.clone(),
-                            kind: s.kind,
-                            occurred_at: completed_at,
-                            odometer: odometer_value,
-                            title,
-                            category: s.category.clone(),
-                            cost_minor: s.cost_minor,
-                            notes: notes.clone(),
-                            tags: s.tags.clone(),
-                        },
-                        opts,
-                    )?;
-                    t.add(&v.id, RecordKind::Service);
-                    Some(record)
+                    let service = ServiceInput {
+                        vehicle_id: v.id.clone(),
+                        kind: s.kind,
+                        occurred_at: completed_at,
+                        odometer: odometer_value,
+                        title,
+                        category: s.category.clone(),
+                        cost_minor: s.cost_minor,
+                        notes: notes.clone(),
+                        tags: s.tags.clone(),
+                    };
+                    Some(w.put(Target::New(None), &service, !opts.confirm_odometer)?)
                 }
                 None => {
                     // No service record checks the reading, so check it here: a typo would
                     // re-arm the reminder thousands of km away.
                     if let (Some(o), false) = (odometer_value, opts.confirm_odometer) {
-                        odometer::check_plausible(tx, &v, completed_at, o, "")?;
+                        w.check_odometer(&v, completed_at, o, "")?;
                     }
                     None
                 }
@@ -73,7 +69,7 @@ impl Garage {
             // estimate of where the work was done.
             let done_odometer = match odometer_value {
                 Some(o) => Some(o),
-                None => odometer::current(tx, &v.id)?,
+                None => store::readings::highest(w.conn(), &v.id)?,
             };
             let c = Completion {
                 id: new_id(),
@@ -84,11 +80,9 @@ impl Garage {
                 service_record_id: service.as_ref().map(|s| s.id.clone()),
                 notes,
             };
-            completion::insert(tx, &c, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::ReminderCompletion);
+            w.insert_completion(&c)?;
             let next = completion::rearm(&reminder, completed_at, done_odometer);
-            reminders::update(tx, &next, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Reminder);
+            w.update_reminder(&next)?;
             Ok(CompletionOutcome {
                 completion: c,
                 service,
@@ -101,10 +95,9 @@ impl Garage {
     /// reminders tab; the dashboard shows the first five).
     pub fn reminder_statuses(&self, vehicle_id: &str) -> Result<Vec<ReminderStatus>> {
         let now = self.now();
-        self.store.read("reminder.statuses", |c| {
-            let v = vehicles::get(c, vehicle_id)?;
-            let current = odometer::current(c, &v.id)?;
-            let mut out: Vec<ReminderStatus> = reminders::list_active(c, &v)?
+        self.read_for("reminder.statuses", vehicle_id, |c, v| {
+            let current = store::readings::highest(c, &v.id)?;
+            let mut out: Vec<ReminderStatus> = store::reminders::list_active(c, v)?
                 .iter()
                 .map(|r| urgency::status(r, now, current))
                 .collect();
@@ -120,8 +113,8 @@ impl Garage {
         reminder_id: Option<&str>,
         page: Page,
     ) -> Result<Vec<Completion>> {
-        self.store.read("reminder.completions", |c| {
-            completion::list(c, &vehicles::get(c, vehicle_id)?, reminder_id, page)
+        self.read_for("reminder.completions", vehicle_id, |c, v| {
+            store::completions::list(c, v, reminder_id, page)
         })
     }
 }

@@ -7,27 +7,32 @@ mod batch;
 mod complete;
 #[cfg(test)]
 mod tests;
+mod write;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDateTime};
+use chrono::NaiveDateTime;
 use glovebox_protocol::HlcClock;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchOptions, BatchSummary, NewRecord};
+use write::Target;
+pub(crate) use write::Writer;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::{ChangeBus, ChangeEvent, ChangeSource, Listener, RecordKind};
-use crate::fuel::{self, FuelInput, FuelRecord};
-use crate::odometer::{self, OdometerInput, OdometerRecord};
-use crate::reminders::{self, Reminder, ReminderInput};
-use crate::service::{self, ServiceInput, ServiceKind, ServiceRecord};
-use crate::store::Store;
+use crate::fuel::{FuelInput, FuelRecord};
+use crate::odometer::{OdometerInput, OdometerRecord};
+use crate::reminders::{Reminder, ReminderInput};
+use crate::reports::headline::{self, Change};
+use crate::service::{ServiceInput, ServiceKind, ServiceRecord};
+use crate::store::{self, QueryObserver, Store};
 use crate::units::Distance;
-use crate::vehicles::{self, Vehicle, VehicleInput};
+use crate::vehicles::{Vehicle, VehicleInput};
 use crate::{time, Page, SyncStamp};
 
 /// Options for a single write.
@@ -47,11 +52,22 @@ impl WriteOptions {
 
 const DEVICE_ID_KEY: &str = "device_id";
 
+/// A transaction writing more records than this for one vehicle leaves that vehicle's
+/// overview stats to be recomputed after it commits (reading back a whole imported
+/// history would double the import), by `Garage::refresh_stats` — run at open and by the
+/// report cache's refresher right after the change event. Until then the overview computes
+/// that vehicle from its records.
+const DEFER_STATS_ROWS: u64 = 20_000;
+
 pub struct Garage {
     store: Arc<Store>,
     clock: HlcClock,
     bus: ChangeBus,
     now: fn() -> NaiveDateTime,
+    /// A transaction left some vehicle's overview stats for after its commit.
+    stats_deferred: AtomicBool,
+    /// [`DEFER_STATS_ROWS`]; smaller in tests.
+    defer_stats_rows: u64,
 }
 
 impl std::fmt::Debug for Garage {
@@ -67,6 +83,32 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// An HLC's text form, exactly as its `Display` writes it (`{:015}-{:08x}-{node}`), without
+/// the formatting machinery: a million-row import stamps a million rows.
+fn hlc_text(h: &glovebox_protocol::Hlc) -> String {
+    let mut out = String::with_capacity(25 + h.node.len());
+    let mut digits = [b'0'; 20];
+    let mut m = h.millis;
+    let mut i = digits.len();
+    while m > 0 {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    let width = (digits.len() - i).max(15);
+    for &d in &digits[digits.len() - width..] {
+        out.push(d as char);
+    }
+    out.push('-');
+    for shift in (0..8).rev() {
+        let nibble = (h.counter >> (shift * 4)) & 0xf;
+        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+    }
+    out.push('-');
+    out.push_str(&h.node);
+    out
+}
+
 impl Garage {
     /// Opens (or creates) the garage database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Garage> {
@@ -79,12 +121,36 @@ impl Garage {
                 id
             }
         };
-        Ok(Garage {
+        let garage = Garage {
             store,
             clock: HlcClock::new(device_id),
             bus: ChangeBus::default(),
             now: time::now_local,
-        })
+            stats_deferred: AtomicBool::new(false),
+            defer_stats_rows: DEFER_STATS_ROWS,
+        };
+        // After an upgrade (or a bulk write that was interrupted before its stats were
+        // recomputed): one pass now, so the overview never has to compute them on a read.
+        let missing = garage.store.read("stats.missing", store::stats::missing)?;
+        if !missing.is_empty() {
+            tracing::info!(vehicles = missing.len(), "computing overview stats");
+            garage.refresh_stats()?;
+        }
+        Ok(garage)
+    }
+
+    /// Computes the overview stats of every live vehicle that has none (a bulk write left
+    /// them for after its commit, or the database is older). Returns how many.
+    pub fn refresh_stats(&self) -> Result<usize> {
+        self.stats_deferred.store(false, Ordering::SeqCst);
+        let now = self.now();
+        self.store
+            .write("stats.refresh", |tx| headline::refresh_missing(tx, now))
+    }
+
+    /// Whether a write left overview stats to [`Garage::refresh_stats`].
+    pub fn stats_deferred(&self) -> bool {
+        self.stats_deferred.load(Ordering::SeqCst)
     }
 
     /// Replaces the wall clock used for "today" (date validation, reminders); for tests.
@@ -93,12 +159,27 @@ impl Garage {
         self
     }
 
+    /// Defers overview stats for transactions writing more than `rows` records of one
+    /// vehicle (instead of [`DEFER_STATS_ROWS`]), so tests reach that path with few rows.
+    #[cfg(test)]
+    pub(crate) fn with_defer_stats_rows(mut self, rows: u64) -> Self {
+        self.defer_stats_rows = rows;
+        self
+    }
+
     pub fn now(&self) -> NaiveDateTime {
         (self.now)()
     }
 
-    pub fn store(&self) -> &Arc<Store> {
+    /// The database, for the crate's own modules; shells and tests use `Garage`'s methods
+    /// (and tests the `testing` module).
+    pub(crate) fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        self.store.path()
     }
 
     pub fn device_id(&self) -> &str {
@@ -107,6 +188,20 @@ impl Garage {
 
     pub fn clock(&self) -> &HlcClock {
         &self.clock
+    }
+
+    /// Receives the duration of every named statement (the report tracker installs one).
+    pub fn set_query_observer(&self, observer: Arc<dyn QueryObserver>) {
+        self.store.set_observer(observer);
+    }
+
+    /// A local, unsynced setting of this installation (UI state, notification levels).
+    pub fn local_setting(&self, key: &str) -> Result<Option<String>> {
+        self.store.meta_get(key)
+    }
+
+    pub fn set_local_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.store.meta_set(key, value)
     }
 
     /// Subscribes to change events (called after each commit, on the writing thread).
@@ -122,22 +217,35 @@ impl Garage {
 
     fn stamp(&self, source: ChangeSource) -> SyncStamp {
         SyncStamp {
-            hlc: self.clock.tick().to_string(),
+            hlc: hlc_text(&self.clock.tick()),
             dirty: source != ChangeSource::Sync,
             updated_at: time::now_millis(),
         }
     }
 
-    /// Runs one named write transaction and emits one event per (vehicle, kind) it touched.
-    pub(crate) fn write<T>(
+    /// Runs one named write transaction through the write routine ([`Writer`]) and emits
+    /// one event per (vehicle, kind) it touched, after the commit.
+    pub(crate) fn transaction<T>(
         &self,
         name: &'static str,
         source: ChangeSource,
-        f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
-        let mut touched = Touched::default();
-        let out = self.store.write(name, |tx| f(tx, &mut touched))?;
-        for (vehicle_id, kind) in touched.0 {
+        let (out, touched) = self.store.write(name, |tx| {
+            let mut w = Writer::new(self, tx, source);
+            let out = f(&mut w)?;
+            w.flush()?;
+            let mut touched = std::mem::take(&mut w.touched);
+            for (vehicle_id, change, rows) in touched.stats_changes() {
+                let defer = rows > self.defer_stats_rows;
+                headline::refresh(tx, &vehicle_id, change, w.now(), defer)?;
+                if defer {
+                    self.stats_deferred.store(true, Ordering::SeqCst);
+                }
+            }
+            Ok((out, touched))
+        })?;
+        for (vehicle_id, kind) in touched.pairs {
             self.bus.emit(&ChangeEvent {
                 vehicle_id,
                 kind,
@@ -147,90 +255,95 @@ impl Garage {
         Ok(out)
     }
 
+    /// [`Garage::transaction`] for code that writes rows itself (sync apply).
+    pub(crate) fn write<T>(
+        &self,
+        name: &'static str,
+        source: ChangeSource,
+        f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
+    ) -> Result<T> {
+        self.transaction(name, source, |w| {
+            let conn = w.conn();
+            f(conn, &mut w.touched)
+        })
+    }
+
     // ----- vehicles -------------------------------------------------------------------
 
     pub fn create_vehicle(&self, input: &VehicleInput) -> Result<Vehicle> {
-        let mut v = input.validate(self.now().year())?;
-        v.id = new_id();
-        self.write("vehicle.create", ChangeSource::Local, |tx, t| {
-            vehicles::insert(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v.clone())
+        self.transaction("vehicle.create", ChangeSource::Local, |w| {
+            w.put_vehicle(Target::New(None), input)
         })
     }
 
     pub fn update_vehicle(&self, id: &str, input: &VehicleInput) -> Result<Vehicle> {
-        let mut v = input.validate(self.now().year())?;
-        self.write("vehicle.update", ChangeSource::Local, |tx, t| {
-            let old = vehicles::get(tx, id)?;
-            v.id = old.id;
-            v.archived = old.archived;
-            vehicles::update(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v.clone())
+        self.transaction("vehicle.update", ChangeSource::Local, |w| {
+            w.put_vehicle(Target::Existing(id), input)
         })
     }
 
     pub fn set_vehicle_archived(&self, id: &str, archived: bool) -> Result<Vehicle> {
-        self.write("vehicle.archive", ChangeSource::Local, |tx, t| {
-            let mut v = vehicles::get(tx, id)?;
-            v.archived = archived;
-            vehicles::update(tx, &v, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Vehicle);
-            Ok(v)
+        self.transaction("vehicle.archive", ChangeSource::Local, |w| {
+            w.set_archived(id, archived)
         })
     }
 
     /// Deletes a vehicle and every record of it (as tombstones, so the delete syncs).
     pub fn delete_vehicle(&self, id: &str) -> Result<()> {
-        self.write("vehicle.delete", ChangeSource::Local, |tx, t| {
-            vehicles::get(tx, id)?;
-            let s = self.stamp(ChangeSource::Local);
-            for kind in RecordKind::ALL
-                .into_iter()
-                .filter(|k| *k != RecordKind::Vehicle)
-            {
-                let sql = format!(
-                    "UPDATE {} SET deleted = 1, hlc = ?2, dirty = ?3, updated_at = ?4 \
-                     WHERE vehicle_id = ?1 AND deleted = 0",
-                    kind.table()
-                );
-                tx.prepare_cached(&sql)?.execute(rusqlite::params![
-                    id,
-                    s.hlc,
-                    s.dirty,
-                    s.updated_at
-                ])?;
-            }
-            tombstone(tx, RecordKind::Vehicle, id, &s)?;
-            t.add(id, RecordKind::Vehicle);
-            Ok(())
-        })
+        self.delete(RecordKind::Vehicle, id)
     }
 
     pub fn vehicle(&self, id: &str) -> Result<Vehicle> {
-        self.store.read("vehicle.get", |c| vehicles::get(c, id))
+        self.store
+            .read("vehicle.get", |c| store::vehicles::get(c, id))
     }
 
     pub fn vehicles(&self, include_archived: bool) -> Result<Vec<Vehicle>> {
+        self.store.read("vehicle.list", |c| {
+            store::vehicles::list(c, include_archived)
+        })
+    }
+
+    // ----- records --------------------------------------------------------------------
+
+    fn create<I: write::RecordInput>(
+        &self,
+        name: &'static str,
+        input: &I,
+        opts: WriteOptions,
+    ) -> Result<I::Record> {
+        self.transaction(name, ChangeSource::Local, |w| {
+            w.put(Target::New(None), input, !opts.confirm_odometer)
+        })
+    }
+
+    fn edit<I: write::RecordInput>(
+        &self,
+        name: &'static str,
+        id: &str,
+        input: &I,
+        opts: WriteOptions,
+    ) -> Result<I::Record> {
+        self.transaction(name, ChangeSource::Local, |w| {
+            w.put(Target::Existing(id), input, !opts.confirm_odometer)
+        })
+    }
+
+    /// Reads under `name` with the live vehicle `vehicle_id` (its units map the rows).
+    fn read_for<T>(
+        &self,
+        name: &'static str,
+        vehicle_id: &str,
+        f: impl FnOnce(&Connection, &Vehicle) -> Result<T>,
+    ) -> Result<T> {
         self.store
-            .read("vehicle.list", |c| vehicles::list(c, include_archived))
+            .read(name, |c| f(c, &store::vehicles::get(c, vehicle_id)?))
     }
 
     // ----- fuel -----------------------------------------------------------------------
 
     pub fn add_fuel(&self, input: &FuelInput, opts: WriteOptions) -> Result<FuelRecord> {
-        self.write("fuel.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = new_id();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, &r.id)?;
-            }
-            fuel::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Fuel);
-            Ok(r)
-        })
+        self.create("fuel.create", input, opts)
     }
 
     pub fn update_fuel(
@@ -239,56 +352,24 @@ impl Garage {
         input: &FuelInput,
         opts: WriteOptions,
     ) -> Result<FuelRecord> {
-        self.write("fuel.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, fuel::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, id)?;
-            }
-            fuel::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Fuel);
-            Ok(r)
-        })
+        self.edit("fuel.update", id, input, opts)
     }
 
     pub fn fuel_record(&self, vehicle_id: &str, id: &str) -> Result<FuelRecord> {
-        self.store.read("fuel.get", |c| {
-            fuel::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("fuel.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Fill-ups of a vehicle, newest first.
     pub fn fuel_records(&self, vehicle_id: &str, page: Page) -> Result<Vec<FuelRecord>> {
-        self.store.read("fuel.list", |c| {
-            fuel::list(c, &vehicles::get(c, vehicle_id)?, page)
+        self.read_for("fuel.list", vehicle_id, |c, v| {
+            store::fuel::list(c, v, page)
         })
     }
 
     // ----- service, repair, upgrade ------------------------------------------------------
 
     pub fn add_service(&self, input: &ServiceInput, opts: WriteOptions) -> Result<ServiceRecord> {
-        self.write("service.create", ChangeSource::Local, |tx, t| {
-            let r = self.insert_service(tx, input, opts)?;
-            t.add(&r.vehicle_id, RecordKind::Service);
-            Ok(r)
-        })
-    }
-
-    pub(crate) fn insert_service(
-        &self,
-        tx: &Connection,
-        input: &ServiceInput,
-        opts: WriteOptions,
-    ) -> Result<ServiceRecord> {
-        let v = live_vehicle(tx, &input.vehicle_id)?;
-        let mut r = input.validate(&v, self.now())?;
-        r.id = new_id();
-        if let (Some(odo), false) = (r.odometer, opts.confirm_odometer) {
-            odometer::check_plausible(tx, &v, r.occurred_at, odo.value, &r.id)?;
-        }
-        service::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-        Ok(r)
+        self.create("service.create", input, opts)
     }
 
     pub fn update_service(
@@ -297,23 +378,11 @@ impl Garage {
         input: &ServiceInput,
         opts: WriteOptions,
     ) -> Result<ServiceRecord> {
-        self.write("service.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, service::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if let (Some(odo), false) = (r.odometer, opts.confirm_odometer) {
-                odometer::check_plausible(tx, &v, r.occurred_at, odo.value, id)?;
-            }
-            service::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Service);
-            Ok(r)
-        })
+        self.edit("service.update", id, input, opts)
     }
 
     pub fn service_record(&self, vehicle_id: &str, id: &str) -> Result<ServiceRecord> {
-        self.store.read("service.get", |c| {
-            service::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("service.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Service/repair/upgrade records of a vehicle, newest first, optionally of one kind.
@@ -323,8 +392,8 @@ impl Garage {
         kind: Option<ServiceKind>,
         page: Page,
     ) -> Result<Vec<ServiceRecord>> {
-        self.store.read("service.list", |c| {
-            service::list(c, &vehicles::get(c, vehicle_id)?, kind, page)
+        self.read_for("service.list", vehicle_id, |c, v| {
+            store::service::list(c, v, kind, page)
         })
     }
 
@@ -335,17 +404,7 @@ impl Garage {
         input: &OdometerInput,
         opts: WriteOptions,
     ) -> Result<OdometerRecord> {
-        self.write("odometer.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = new_id();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, &r.id)?;
-            }
-            odometer::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Odometer);
-            Ok(r)
-        })
+        self.create("odometer.create", input, opts)
     }
 
     pub fn update_odometer(
@@ -354,171 +413,120 @@ impl Garage {
         input: &OdometerInput,
         opts: WriteOptions,
     ) -> Result<OdometerRecord> {
-        self.write("odometer.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, odometer::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v, self.now())?;
-            r.id = id.to_owned();
-            if !opts.confirm_odometer {
-                odometer::check_plausible(tx, &v, r.occurred_at, r.odometer.value, id)?;
-            }
-            odometer::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Odometer);
-            Ok(r)
-        })
+        self.edit("odometer.update", id, input, opts)
+    }
+
+    pub fn odometer_record(&self, vehicle_id: &str, id: &str) -> Result<OdometerRecord> {
+        self.read_for("odometer.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     pub fn odometer_records(&self, vehicle_id: &str, page: Page) -> Result<Vec<OdometerRecord>> {
-        self.store.read("odometer.list", |c| {
-            odometer::list(c, &vehicles::get(c, vehicle_id)?, page)
+        self.read_for("odometer.list", vehicle_id, |c, v| {
+            store::odometer::list(c, v, page)
         })
     }
 
     /// The highest reading across all record kinds, in the vehicle's unit.
     pub fn current_odometer(&self, vehicle_id: &str) -> Result<Option<Distance>> {
-        self.store.read("odometer.current", |c| {
-            let v = vehicles::get(c, vehicle_id)?;
-            Ok(odometer::current(c, vehicle_id)?.map(|o| Distance::new(o, v.distance_unit)))
+        self.read_for("odometer.current", vehicle_id, |c, v| {
+            Ok(store::readings::highest(c, &v.id)?.map(|o| Distance::new(o, v.distance_unit)))
         })
     }
 
     // ----- reminders ------------------------------------------------------------------
 
     pub fn add_reminder(&self, input: &ReminderInput) -> Result<Reminder> {
-        self.write("reminder.create", ChangeSource::Local, |tx, t| {
-            let v = live_vehicle(tx, &input.vehicle_id)?;
-            let mut r = input.validate(&v)?;
-            r.id = new_id();
-            reminders::insert(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Reminder);
-            Ok(r)
-        })
+        self.create("reminder.create", input, WriteOptions::default())
     }
 
     pub fn update_reminder(&self, id: &str, input: &ReminderInput) -> Result<Reminder> {
-        self.write("reminder.update", ChangeSource::Local, |tx, t| {
-            let v = owning_vehicle(tx, reminders::vehicle_of(tx, id)?, &input.vehicle_id)?;
-            let mut r = input.validate(&v)?;
-            r.id = id.to_owned();
-            reminders::update(tx, &r, &self.stamp(ChangeSource::Local))?;
-            t.add(&v.id, RecordKind::Reminder);
-            Ok(r)
-        })
+        self.edit("reminder.update", id, input, WriteOptions::default())
     }
 
     pub fn reminder(&self, vehicle_id: &str, id: &str) -> Result<Reminder> {
-        self.store.read("reminder.get", |c| {
-            reminders::get(c, &vehicles::get(c, vehicle_id)?, id)
-        })
+        self.read_for("reminder.get", vehicle_id, |c, v| store::get(c, v, id))
     }
 
     /// Active reminders, soonest due first.
     pub fn reminders(&self, vehicle_id: &str) -> Result<Vec<Reminder>> {
-        self.store.read("reminder.list_active", |c| {
-            reminders::list_active(c, &vehicles::get(c, vehicle_id)?)
+        self.read_for("reminder.list_active", vehicle_id, |c, v| {
+            store::reminders::list_active(c, v)
+        })
+    }
+
+    /// Every reminder of a vehicle, active or done (the active ones first).
+    pub fn all_reminders(&self, vehicle_id: &str) -> Result<Vec<Reminder>> {
+        self.read_for("reminder.list_all", vehicle_id, |c, v| {
+            store::reminders::list_all(c, v)
         })
     }
 
     // ----- deletes (tombstones) and undo ----------------------------------------------
 
-    /// Deletes one record (not a vehicle: see `delete_vehicle`) as a tombstone.
+    /// Deletes one record as a tombstone; a vehicle with every record of it.
     pub fn delete(&self, kind: RecordKind, id: &str) -> Result<()> {
-        if kind == RecordKind::Vehicle {
-            return self.delete_vehicle(id);
-        }
-        self.write("record.delete", ChangeSource::Local, |tx, t| {
-            let vehicle_id = vehicle_of(tx, kind, id, false)?;
-            tombstone(tx, kind, id, &self.stamp(ChangeSource::Local))?;
-            t.add(&vehicle_id, kind);
-            Ok(())
-        })
+        let name = if kind == RecordKind::Vehicle {
+            "vehicle.delete"
+        } else {
+            "record.delete"
+        };
+        self.transaction(name, ChangeSource::Local, |w| w.delete(kind, id))
     }
 
     /// Undoes a delete of one record, as long as its vehicle still exists.
     pub fn restore(&self, kind: RecordKind, id: &str) -> Result<()> {
-        self.write("record.restore", ChangeSource::Local, |tx, t| {
-            let vehicle_id = vehicle_of(tx, kind, id, true)?;
-            if kind != RecordKind::Vehicle {
-                live_vehicle(tx, &vehicle_id)?;
-            }
-            let s = self.stamp(ChangeSource::Local);
-            let sql = format!(
-                "UPDATE {} SET deleted = 0, hlc = ?2, dirty = ?3, updated_at = ?4 WHERE id = ?1 AND deleted = 1",
-                kind.table()
-            );
-            tx.prepare_cached(&sql)?
-                .execute(rusqlite::params![id, s.hlc, s.dirty, s.updated_at])?;
-            t.add(&vehicle_id, kind);
-            Ok(())
+        self.transaction("record.restore", ChangeSource::Local, |w| {
+            w.restore(kind, id)
         })
     }
 }
 
-/// The (vehicle, kind) pairs a transaction touched, in a stable order.
+/// The (vehicle, kind) pairs a transaction touched, in a stable order, and how many
+/// records it wrote per vehicle.
 #[derive(Default)]
-pub(crate) struct Touched(
-    BTreeSet<(String, RecordKind)>,
-    /// The pair added last.
-    Option<(String, RecordKind)>,
-);
+pub(crate) struct Touched {
+    pairs: BTreeSet<(String, RecordKind)>,
+    /// The pair added last, and how many times in a row.
+    last: Option<(String, RecordKind)>,
+    last_count: u64,
+    counts: HashMap<String, u64>,
+}
 
 impl Touched {
     pub(crate) fn add(&mut self, vehicle_id: &str, kind: RecordKind) {
         // A batch adds the same pair once per record: remembering the last one skips an
         // allocation and a tree search per record.
-        if matches!(&self.1, Some((v, k)) if v == vehicle_id && *k == kind) {
+        if matches!(&self.last, Some((v, k)) if v == vehicle_id && *k == kind) {
+            self.last_count += 1;
             return;
         }
-        self.0.insert((vehicle_id.to_owned(), kind));
-        self.1 = Some((vehicle_id.to_owned(), kind));
+        self.flush_last();
+        self.pairs.insert((vehicle_id.to_owned(), kind));
+        self.last = Some((vehicle_id.to_owned(), kind));
+        self.last_count = 1;
     }
-}
 
-fn live_vehicle(conn: &Connection, id: &str) -> Result<Vehicle> {
-    vehicles::get(conn, id).map_err(|e| match e {
-        Error::NotFound { .. } => {
-            Error::validation("vehicle_id", format!("unknown vehicle {id:?}"))
+    fn flush_last(&mut self) {
+        if let Some((v, _)) = &self.last {
+            *self.counts.entry(v.clone()).or_default() += self.last_count;
         }
-        other => other,
-    })
-}
-
-/// Records never move between vehicles: an edit naming another vehicle is refused.
-fn owning_vehicle(conn: &Connection, actual: String, claimed: &str) -> Result<Vehicle> {
-    if actual != claimed {
-        return Err(Error::validation(
-            "vehicle_id",
-            "a record cannot be moved to another vehicle",
-        ));
+        self.last_count = 0;
     }
-    live_vehicle(conn, &actual)
-}
 
-fn vehicle_of(conn: &Connection, kind: RecordKind, id: &str, deleted: bool) -> Result<String> {
-    let col = if kind == RecordKind::Vehicle {
-        "id"
-    } else {
-        "vehicle_id"
-    };
-    let sql = format!(
-        "SELECT {col} FROM {} WHERE id = ?1 AND deleted = ?2",
-        kind.table()
-    );
-    conn.prepare_cached(&sql)?
-        .query_row(rusqlite::params![id, deleted], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found(kind.label(), id))
-}
-
-fn tombstone(conn: &Connection, kind: RecordKind, id: &str, s: &SyncStamp) -> Result<()> {
-    let sql = format!(
-        "UPDATE {} SET deleted = 1, hlc = ?2, dirty = ?3, updated_at = ?4 WHERE id = ?1 AND deleted = 0",
-        kind.table()
-    );
-    let n =
-        conn.prepare_cached(&sql)?
-            .execute(rusqlite::params![id, s.hlc, s.dirty, s.updated_at])?;
-    if n == 0 {
-        return Err(Error::not_found(kind.label(), id));
+    /// Per vehicle: what changed as far as its stats go, and how many records were written.
+    fn stats_changes(&mut self) -> Vec<(String, Change, u64)> {
+        self.flush_last();
+        self.last = None;
+        let mut out: Vec<(String, Change, u64)> = Vec::new();
+        for (v, kind) in &self.pairs {
+            let Some(change) = Change::of(*kind) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some((last, c, _)) if last == v => *c = (*c).max(change),
+                _ => out.push((v.clone(), change, self.counts.get(v).copied().unwrap_or(0))),
+            }
+        }
+        out
     }
-    Ok(())
 }

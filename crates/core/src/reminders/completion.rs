@@ -3,15 +3,13 @@
 //! `Garage::complete_reminder`.
 
 use chrono::{Months, NaiveDateTime};
-use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use super::{Reminder, Schedule};
 use crate::error::Result;
 use crate::service::{ServiceKind, ServiceRecord};
 use crate::units::Distance;
-use crate::vehicles::Vehicle;
-use crate::{time, validate, Page, SyncStamp};
+use crate::validate;
 
 /// What the user enters when marking a reminder done.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,69 +61,6 @@ pub struct CompletionOutcome {
     pub service: Option<ServiceRecord>,
     /// The reminder after completion: re-armed for its next due point, or inactive.
     pub reminder: Reminder,
-}
-
-pub(crate) const INSERT: &str = "INSERT INTO reminder_completions (id, reminder_id, vehicle_id, \
-     completed_at, odometer, service_record_id, notes, hlc, deleted, dirty, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)";
-
-/// A reminder's completions, newest first (index completions_by_reminder).
-pub const LIST_BY_REMINDER: &str = "SELECT id, reminder_id, vehicle_id, completed_at, odometer, \
-     service_record_id, notes FROM reminder_completions \
-     WHERE reminder_id = ?1 AND deleted = 0 ORDER BY completed_at DESC, id DESC LIMIT ?2 OFFSET ?3";
-
-/// A vehicle's completions, newest first (index completions_by_vehicle).
-pub const LIST_BY_VEHICLE: &str = "SELECT id, reminder_id, vehicle_id, completed_at, odometer, \
-     service_record_id, notes FROM reminder_completions \
-     WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY completed_at DESC, id DESC LIMIT ?2 OFFSET ?3";
-
-pub(crate) fn insert(conn: &Connection, c: &Completion, s: &SyncStamp) -> Result<()> {
-    conn.prepare_cached(INSERT)?.execute(params![
-        c.id,
-        c.reminder_id,
-        c.vehicle_id,
-        time::to_sql(c.completed_at),
-        c.odometer.map(|d| d.value),
-        c.service_record_id,
-        c.notes,
-        s.hlc,
-        s.dirty,
-        s.updated_at,
-    ])?;
-    Ok(())
-}
-
-fn from_row(row: &Row<'_>, v: &Vehicle) -> rusqlite::Result<Completion> {
-    Ok(Completion {
-        id: row.get(0)?,
-        reminder_id: row.get(1)?,
-        vehicle_id: row.get(2)?,
-        completed_at: time::from_sql(row.get(3)?),
-        odometer: row
-            .get::<_, Option<f64>>(4)?
-            .map(|o| Distance::new(o, v.distance_unit)),
-        service_record_id: row.get(5)?,
-        notes: row.get(6)?,
-    })
-}
-
-/// Completions of one reminder of `v` (or all of `v`'s when `reminder_id` is `None`).
-pub fn list(
-    conn: &Connection,
-    v: &Vehicle,
-    reminder_id: Option<&str>,
-    page: Page,
-) -> Result<Vec<Completion>> {
-    let (sql, key) = match reminder_id {
-        Some(r) => (LIST_BY_REMINDER, r),
-        None => (LIST_BY_VEHICLE, v.id.as_str()),
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params![key, page.limit, page.offset], |r| from_row(r, v))?;
-    let out: Vec<Completion> = rows.collect::<rusqlite::Result<_>>()?;
-    // A completion always belongs to its reminder's vehicle; the filter keeps another
-    // vehicle's rows out even if a caller passes a mismatched reminder id.
-    Ok(out.into_iter().filter(|c| c.vehicle_id == v.id).collect())
 }
 
 /// Validates the user's numbers and text (the date is checked by the caller against "now").

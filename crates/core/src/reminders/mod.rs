@@ -1,6 +1,7 @@
 //! Reminders: due by date and/or by odometer, optionally recurring, with per-reminder
 //! urgency thresholds. Urgency lives in `urgency`, completion and re-arming in
-//! `completion` (the transaction itself is `Garage::complete_reminder`).
+//! `completion` (the transaction itself is `Garage::complete_reminder`). Their SQL is in
+//! store/reminders.rs and store/completions.rs.
 
 pub mod completion;
 pub mod urgency;
@@ -9,13 +10,12 @@ pub use completion::{Completion, CompletionInput, CompletionOutcome, CompletionS
 pub use urgency::{ReminderStatus, Urgency};
 
 use chrono::NaiveDateTime;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::units::Distance;
+use crate::validate;
 use crate::vehicles::Vehicle;
-use crate::{time, validate, SyncStamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -194,118 +194,4 @@ impl ReminderInput {
             active: true,
         })
     }
-}
-
-pub(crate) const INSERT: &str = "INSERT INTO reminders (id, vehicle_id, title, notes, due_at, \
-     due_odometer, recur_months, recur_distance, schedule, urgent_days, very_urgent_days, \
-     urgent_distance, very_urgent_distance, active, hlc, deleted, dirty, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, ?17)";
-
-pub(crate) const UPDATE: &str = "UPDATE reminders SET title = ?3, notes = ?4, due_at = ?5, \
-     due_odometer = ?6, recur_months = ?7, recur_distance = ?8, schedule = ?9, urgent_days = ?10, \
-     very_urgent_days = ?11, urgent_distance = ?12, very_urgent_distance = ?13, active = ?14, \
-     hlc = ?15, dirty = ?16, updated_at = ?17 WHERE id = ?1 AND vehicle_id = ?2 AND deleted = 0";
-
-const SELECT: &str = "SELECT id, vehicle_id, title, notes, due_at, due_odometer, recur_months, \
-     recur_distance, schedule, urgent_days, very_urgent_days, urgent_distance, \
-     very_urgent_distance, active FROM reminders";
-
-fn exec(conn: &Connection, sql: &str, r: &Reminder, s: &SyncStamp) -> Result<usize> {
-    let t = &r.thresholds;
-    Ok(conn.prepare_cached(sql)?.execute(params![
-        r.id,
-        r.vehicle_id,
-        r.title,
-        r.notes,
-        r.due_at.map(time::to_sql),
-        r.due_odometer.map(|d| d.value),
-        r.recur_months,
-        r.recur_distance.map(|d| d.value),
-        r.schedule.code(),
-        t.urgent_days,
-        t.very_urgent_days,
-        t.urgent_distance,
-        t.very_urgent_distance,
-        r.active,
-        s.hlc,
-        s.dirty,
-        s.updated_at,
-    ])?)
-}
-
-pub(crate) fn insert(conn: &Connection, r: &Reminder, s: &SyncStamp) -> Result<()> {
-    exec(conn, INSERT, r, s)?;
-    Ok(())
-}
-
-pub(crate) fn update(conn: &Connection, r: &Reminder, s: &SyncStamp) -> Result<()> {
-    if exec(conn, UPDATE, r, s)? == 0 {
-        return Err(Error::not_found("reminder", &r.id));
-    }
-    Ok(())
-}
-
-fn from_row(row: &Row<'_>, v: &Vehicle) -> rusqlite::Result<Reminder> {
-    let schedule: String = row.get(8)?;
-    Ok(Reminder {
-        id: row.get(0)?,
-        vehicle_id: row.get(1)?,
-        title: row.get(2)?,
-        notes: row.get(3)?,
-        due_at: row.get::<_, Option<i64>>(4)?.map(time::from_sql),
-        due_odometer: row
-            .get::<_, Option<f64>>(5)?
-            .map(|o| Distance::new(o, v.distance_unit)),
-        recur_months: row.get(6)?,
-        recur_distance: row
-            .get::<_, Option<f64>>(7)?
-            .map(|o| Distance::new(o, v.distance_unit)),
-        schedule: schedule.parse().map_err(|e: Error| {
-            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
-        })?,
-        thresholds: Thresholds {
-            urgent_days: row.get(9)?,
-            very_urgent_days: row.get(10)?,
-            urgent_distance: row.get(11)?,
-            very_urgent_distance: row.get(12)?,
-        },
-        active: row.get(13)?,
-    })
-}
-
-pub(crate) fn vehicle_of(conn: &Connection, id: &str) -> Result<String> {
-    conn.prepare_cached("SELECT vehicle_id FROM reminders WHERE id = ?1 AND deleted = 0")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| Error::not_found("reminder", id))
-}
-
-pub fn get(conn: &Connection, v: &Vehicle, id: &str) -> Result<Reminder> {
-    conn.prepare_cached(&format!(
-        "{SELECT} WHERE id = ?1 AND vehicle_id = ?2 AND deleted = 0"
-    ))?
-    .query_row(params![id, v.id], |r| from_row(r, v))
-    .optional()?
-    .ok_or_else(|| Error::not_found("reminder", id))
-}
-
-/// Active reminders of a vehicle, soonest due date first (odometer-only ones last).
-pub const LIST_ACTIVE: &str =
-    "SELECT id, vehicle_id, title, notes, due_at, due_odometer, recur_months, \
-     recur_distance, schedule, urgent_days, very_urgent_days, urgent_distance, \
-     very_urgent_distance, active FROM reminders \
-     WHERE vehicle_id = ?1 AND active = 1 AND deleted = 0 ORDER BY due_at IS NULL, due_at, id";
-
-pub fn list_active(conn: &Connection, v: &Vehicle) -> Result<Vec<Reminder>> {
-    let mut stmt = conn.prepare_cached(LIST_ACTIVE)?;
-    let rows = stmt.query_map([&v.id], |r| from_row(r, v))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Every reminder of a vehicle, active or done.
-pub fn list_all(conn: &Connection, v: &Vehicle) -> Result<Vec<Reminder>> {
-    let sql = format!("{SELECT} WHERE vehicle_id = ?1 AND deleted = 0 ORDER BY active DESC, due_at IS NULL, due_at, id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([&v.id], |r| from_row(r, v))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

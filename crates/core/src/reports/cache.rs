@@ -12,11 +12,12 @@
 //! about memory and honest statistics; an entry that slips past removal (inserted after
 //! it) is removed by the computing thread itself, or ages out by TTL and size.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Duration;
 
 use moka::notification::RemovalCause;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dashboard::Dashboard;
 use super::fuel_report::FuelReport;
+use super::history::FuelHistory;
 use super::overview::GarageOverview;
 use crate::error::{Error, Result};
 use crate::perf::{CacheKindStats, CacheStats, FastHash};
@@ -35,13 +37,18 @@ pub enum ReportKind {
     Dashboard,
     FuelReport,
     GarageOverview,
+    /// A vehicle's fill-ups with one economy run: shared by its dashboard and fuel reports.
+    FuelHistory,
 }
 
+const KINDS: usize = 4;
+
 impl ReportKind {
-    pub const ALL: [ReportKind; 3] = [
+    pub const ALL: [ReportKind; KINDS] = [
         ReportKind::Dashboard,
         ReportKind::FuelReport,
         ReportKind::GarageOverview,
+        ReportKind::FuelHistory,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +56,7 @@ impl ReportKind {
             ReportKind::Dashboard => "dashboard",
             ReportKind::FuelReport => "fuel_report",
             ReportKind::GarageOverview => "garage_overview",
+            ReportKind::FuelHistory => "fuel_history",
         }
     }
 
@@ -67,6 +75,7 @@ pub enum Params {
         to: i64,
     },
     Overview,
+    History,
 }
 
 impl Params {
@@ -75,6 +84,7 @@ impl Params {
             Params::Dashboard => ReportKind::Dashboard,
             Params::Fuel { .. } => ReportKind::FuelReport,
             Params::Overview => ReportKind::GarageOverview,
+            Params::History => ReportKind::FuelHistory,
         }
     }
 }
@@ -94,6 +104,15 @@ pub enum Value {
     Dashboard(Arc<Dashboard>),
     Fuel(Arc<FuelReport>),
     Overview(Arc<GarageOverview>),
+    History(Arc<FuelHistory>),
+}
+
+/// A stale entry to recompute under its new key: the vehicle (`None`: the overview) and
+/// what the report depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Stale {
+    pub vehicle: Option<Arc<str>>,
+    pub params: Params,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,9 +144,24 @@ struct Slot {
 struct KindCounters {
     hits: AtomicU64,
     misses: AtomicU64,
+    refreshes: AtomicU64,
     invalidations: AtomicU64,
     evictions: AtomicU64,
 }
+
+thread_local! {
+    /// Set on the thread that refreshes stale entries: its computations are refreshes,
+    /// and it never waits for a pending key (it is the one that resolves them).
+    static REFRESHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the current thread as the background refresher.
+pub(crate) fn mark_refresher_thread() {
+    REFRESHING.with(|r| r.set(true));
+}
+
+/// Longest a reader waits for a pending refresh before computing the report itself.
+const PENDING_WAIT: Duration = Duration::from_secs(2);
 
 pub struct ReportCache {
     cache: Cache<Key, Value, FastHash>,
@@ -140,7 +174,11 @@ pub struct ReportCache {
     /// that vehicle's entries without scanning the cache.
     /// A set, so an entry re-inserted after its TTL expired is not listed twice.
     keys: Mutex<HashMap<Option<u32>, HashSet<Key>>>,
-    counters: Arc<[KindCounters; 3]>,
+    counters: Arc<[KindCounters; KINDS]>,
+    waits: AtomicU64,
+    /// Keys a background refresh will fill; readers wait for them (see the module docs).
+    pending: Mutex<HashSet<Key>>,
+    pending_done: Condvar,
 }
 
 impl std::fmt::Debug for ReportCache {
@@ -154,7 +192,7 @@ impl std::fmt::Debug for ReportCache {
 
 impl ReportCache {
     pub fn new(config: CacheConfig) -> ReportCache {
-        let counters: Arc<[KindCounters; 3]> = Arc::new(Default::default());
+        let counters: Arc<[KindCounters; KINDS]> = Arc::new(Default::default());
         let listener_counters = counters.clone();
         let cache = Cache::builder()
             .max_capacity(config.capacity)
@@ -176,6 +214,9 @@ impl ReportCache {
             generations: RwLock::new(HashMap::default()),
             keys: Mutex::new(HashMap::new()),
             counters,
+            waits: AtomicU64::new(0),
+            pending: Mutex::new(HashSet::new()),
+            pending_done: Condvar::new(),
         }
     }
 
@@ -225,7 +266,8 @@ impl ReportCache {
     }
 
     /// The cached value for (`vehicle`, `params`), computing it on a miss. Concurrent misses
-    /// on one key run `compute` once; the others wait for it.
+    /// on one key run `compute` once; the others wait for it. A key a background refresh is
+    /// about to fill is waited for, not computed again.
     pub fn get_or_compute(
         &self,
         vehicle: Option<&str>,
@@ -239,6 +281,13 @@ impl ReportCache {
             counters.hits.fetch_add(1, Relaxed);
             return Ok(v);
         }
+        let refreshing = REFRESHING.with(Cell::get);
+        if !refreshing && self.wait_pending(&key) {
+            if let Some(v) = self.cache.get(&key) {
+                counters.hits.fetch_add(1, Relaxed);
+                return Ok(v);
+            }
+        }
         let entry = self
             .cache
             .entry(key.clone())
@@ -249,7 +298,11 @@ impl ReportCache {
             counters.hits.fetch_add(1, Relaxed);
             return Ok(entry.into_value());
         }
-        counters.misses.fetch_add(1, Relaxed);
+        if refreshing {
+            counters.refreshes.fetch_add(1, Relaxed);
+        } else {
+            counters.misses.fetch_add(1, Relaxed);
+        }
         lock(&self.keys)
             .entry(key.vehicle)
             .or_default()
@@ -262,34 +315,99 @@ impl ReportCache {
         Ok(entry.into_value())
     }
 
-    /// A change to `vehicle_id`: its reports and the overview become stale.
+    /// Waits (bounded) while `key` is pending; true if it was.
+    fn wait_pending(&self, key: &Key) -> bool {
+        let pending = lock(&self.pending);
+        if !pending.contains(key) {
+            return false;
+        }
+        self.waits.fetch_add(1, Relaxed);
+        let (_pending, _) = self
+            .pending_done
+            .wait_timeout_while(pending, PENDING_WAIT, |p| p.contains(key))
+            .unwrap_or_else(|e| e.into_inner());
+        true
+    }
+
+    /// Marks the current keys of `stale` pending: a background refresh will fill them.
+    pub(crate) fn mark_pending(&self, stale: &[Stale]) {
+        let keys: Vec<Key> = stale
+            .iter()
+            .map(|s| self.key(s.vehicle.as_deref(), s.params.clone()))
+            .collect();
+        lock(&self.pending).extend(keys);
+    }
+
+    /// The refresh of `stale` is done (or given up): readers stop waiting for it.
+    pub(crate) fn unmark_pending(&self, stale: &Stale) {
+        let key = self.key(stale.vehicle.as_deref(), stale.params.clone());
+        let mut pending = lock(&self.pending);
+        // A newer change may have made other keys pending for the same report; only
+        // this generation's is resolved here, and any older ones for good measure.
+        pending.retain(|k| {
+            !(k.vehicle == key.vehicle && k.params == key.params && k.generation <= key.generation)
+        });
+        drop(pending);
+        self.pending_done.notify_all();
+    }
+
+    /// Lookups that waited for a background refresh in flight (served by it, or by their
+    /// own computation if it did not land within a bound).
+    pub fn waits(&self) -> u64 {
+        self.waits.load(Relaxed)
+    }
+
+    /// Computations done by the background refresher so far.
+    pub fn refreshes(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.refreshes.load(Relaxed))
+            .sum()
+    }
+
+    /// A change to `vehicle_id`: its reports and the overview become stale. Returns what
+    /// was cached for them (the reports worth refreshing ahead of the next read), the
+    /// overview first.
     ///
     /// Order matters: the vehicle's generation is bumped before the garage's, so a reader
     /// that sees the new garage generation also sees the new vehicle generation, and an
     /// overview built under the new garage key never reuses the vehicle's old dashboard.
-    pub fn invalidate_vehicle(&self, vehicle_id: &str) {
+    pub fn invalidate_vehicle(&self, vehicle_id: &str) -> Vec<Stale> {
         let slot = self.slot(vehicle_id, true);
         self.garage_generation.fetch_add(1, SeqCst);
-        let stale: Vec<Key> = {
+        let (own, garage): (Vec<Key>, Vec<Key>) = {
             let mut keys = lock(&self.keys);
-            let mut stale: Vec<Key> = keys
-                .remove(&Some(slot.index))
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            stale.extend(keys.remove(&None).unwrap_or_default());
-            stale
+            (
+                keys.remove(&Some(slot.index))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+                keys.remove(&None).unwrap_or_default().into_iter().collect(),
+            )
         };
-        for k in stale {
-            self.cache.invalidate(&k);
+        let vehicle: Arc<str> = Arc::from(vehicle_id);
+        let mut stale = Vec::new();
+        for k in garage.iter().chain(&own) {
+            self.cache.invalidate(k);
+            let s = Stale {
+                vehicle: k.vehicle.map(|_| vehicle.clone()),
+                params: k.params.clone(),
+            };
+            // The history is rebuilt by the dashboard's or a fuel report's refresh.
+            if s.params != Params::History && !stale.contains(&s) {
+                stale.push(s);
+            }
         }
+        stale
     }
 
     /// After a sync applied remote rows: the named vehicles' reports (and the overview),
     /// or everything when `vehicles` is `None`.
     pub fn invalidate_after_sync(&self, vehicles: Option<&[String]>) {
         match vehicles {
-            Some(ids) => ids.iter().for_each(|id| self.invalidate_vehicle(id)),
+            Some(ids) => ids.iter().for_each(|id| {
+                self.invalidate_vehicle(id);
+            }),
             None => {
                 self.epoch.fetch_add(1, SeqCst);
                 lock(&self.keys).clear();
@@ -307,12 +425,12 @@ impl ReportCache {
     pub fn stats(&self) -> CacheStats {
         // Let moka deliver pending removals (and their listener calls) first.
         self.cache.run_pending_tasks();
-        let mut entries = [0u64; 3];
+        let mut entries = [0u64; KINDS];
         for (k, _) in self.cache.iter() {
             entries[k.params.kind().index()] += 1;
         }
         let mut total = CacheKindStats::new("all", 0, 0);
-        let mut kinds = Vec::with_capacity(3);
+        let mut kinds = Vec::with_capacity(KINDS);
         for kind in ReportKind::ALL {
             let c = &self.counters[kind.index()];
             let mut s =

@@ -6,13 +6,13 @@ use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::queries;
-use crate::economy::{self, FillUp};
+use super::history::FuelHistory;
+use crate::economy::FillUp;
 use crate::error::Result;
 use crate::reminders::urgency::{self, ReminderStatus};
-use crate::reminders::{self};
+use crate::reminders::Reminder;
 use crate::service::{ServiceKind, ServiceRecord};
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::units::{Currency, Distance, Economy, EconomyUnit};
 use crate::vehicles::Vehicle;
 
@@ -128,49 +128,69 @@ fn category_of(category: &str, kind: ServiceKind) -> String {
     }
 }
 
-/// Computes the dashboard of `v` at `now` from `conn` (one consistent read snapshot).
-pub fn compute(
-    store: &Store,
-    conn: &Connection,
-    v: &Vehicle,
+/// A vehicle's active reminders ranked at `now` (most pressing first), with how many are
+/// due and how many past due: the dashboard shows the first few, the overview the first.
+pub(crate) fn ranked_reminders(
+    active: &[Reminder],
     now: NaiveDateTime,
-) -> Result<Dashboard> {
-    let current = queries::current_odometer(store, conn, &v.id)?;
-    let recent_work = queries::recent_work(store, conn, v, RECENT_WORK_SHOWN)?;
-
-    let active = store.timed("report.q.reminders_active", || {
-        reminders::list_active(conn, v)
-    })?;
+    current: Option<f64>,
+) -> (Vec<ReminderStatus>, u32, u32) {
     let mut statuses: Vec<ReminderStatus> = active
         .iter()
         .map(|r| urgency::status(r, now, current))
         .collect();
     urgency::sort_most_pressing(&mut statuses);
-    let due_reminders = statuses.iter().filter(|s| s.urgency.is_due()).count() as u32;
-    let past_due_reminders = statuses
+    let due = statuses.iter().filter(|s| s.urgency.is_due()).count() as u32;
+    let past_due = statuses
         .iter()
         .filter(|s| s.urgency == urgency::Urgency::PastDue)
         .count() as u32;
+    (statuses, due, past_due)
+}
+
+/// Where the "recent" economy window starts at `now`.
+pub(crate) fn recent_from(now: NaiveDateTime) -> NaiveDateTime {
+    now.checked_sub_months(Months::new(RECENT_ECONOMY_MONTHS))
+        .unwrap_or(now)
+}
+
+pub(crate) fn year_start(now: NaiveDateTime) -> NaiveDateTime {
+    month_start(now.year(), 1)
+}
+
+/// Computes the dashboard of `v` at `now` from `conn` (one consistent read snapshot) and
+/// the vehicle's fuel history (read from the same commit).
+pub(crate) fn compute(
+    store: &Store,
+    conn: &Connection,
+    v: &Vehicle,
+    now: NaiveDateTime,
+    history: &FuelHistory,
+) -> Result<Dashboard> {
+    let current = store.timed("report.q.current_odometer", || {
+        store::readings::highest(conn, &v.id)
+    })?;
+    let recent_work = store.timed("report.q.recent_work", || {
+        store::service::list(conn, v, None, crate::Page::first(RECENT_WORK_SHOWN))
+    })?;
+
+    let active = store.timed("report.q.reminders_active", || {
+        store::reminders::list_active(conn, v)
+    })?;
+    let (mut statuses, due_reminders, past_due_reminders) = ranked_reminders(&active, now, current);
     statuses.truncate(REMINDERS_SHOWN);
 
-    let fills = queries::fuel_fills(store, conn, &v.id)?;
-    let summary = store.timed("report.economy", || {
-        economy::compute(&fills, v.distance_unit, v.volume_unit)
-    });
-    let recent_from = now
-        .checked_sub_months(Months::new(RECENT_ECONOMY_MONTHS))
-        .unwrap_or(now);
-    let recent = summary.within(recent_from, NaiveDateTime::MAX);
+    let lifetime = history.analysis.lifetime();
+    let recent = history
+        .analysis
+        .totals(&history.fills, recent_from(now), NaiveDateTime::MAX);
 
-    let year_start = month_start(now.year(), 1);
-    let (cost_this_year, cost_lifetime) = costs(store, conn, v, &fills, year_start)?;
+    let (cost_this_year, cost_lifetime) = costs(store, conn, v, &history.fills, year_start(now))?;
 
-    let first = queries::first_odometer(store, conn, &v.id)?;
-    let span = match (first, current) {
-        (Some(a), Some(b)) if b > a => Some(b - a),
-        _ => None,
-    };
-    let cost_per_distance_minor = span.map(|d| cost_lifetime.total_minor as f64 / d);
+    let first = store.timed("report.q.first_odometer", || {
+        store::readings::lowest(conn, &v.id)
+    })?;
+    let cost_per_distance_minor = cost_per_distance(cost_lifetime.total_minor, first, current);
 
     let distance_per_month = distance_per_month(store, conn, &v.id, now)?;
 
@@ -183,13 +203,25 @@ pub fn compute(
         due_reminders,
         past_due_reminders,
         economy_recent: EconomyFigure::of(recent.average, v.economy_unit),
-        economy_lifetime: EconomyFigure::of(summary.average, v.economy_unit),
+        economy_lifetime: EconomyFigure::of(lifetime.average, v.economy_unit),
         cost_this_year,
         cost_lifetime,
         cost_per_distance_minor,
-        fuel_cost_per_distance_minor: summary.cost_per_distance_minor(),
+        fuel_cost_per_distance_minor: lifetime.cost_per_distance_minor(),
         distance_per_month,
     })
+}
+
+/// All spending over the distance the records span (lowest to highest reading).
+pub(crate) fn cost_per_distance(
+    total_minor: i64,
+    lowest: Option<f64>,
+    highest: Option<f64>,
+) -> Option<f64> {
+    match (lowest, highest) {
+        (Some(a), Some(b)) if b > a => Some(total_minor as f64 / (b - a)),
+        _ => None,
+    }
 }
 
 /// Spending this year and over the vehicle's life, by category with fuel on its own.
@@ -200,15 +232,25 @@ fn costs(
     fills: &[FillUp],
     year_start: NaiveDateTime,
 ) -> Result<(CostBreakdown, CostBreakdown)> {
-    let mut year: BTreeMap<String, i64> = BTreeMap::new();
-    let mut life: BTreeMap<String, i64> = BTreeMap::new();
+    let (mut fuel_year, mut fuel_life) = (0i64, 0i64);
     for f in fills {
-        *life.entry(FUEL_CATEGORY.to_owned()).or_default() += f.total_cost_minor;
+        fuel_life += f.total_cost_minor;
         if f.occurred_at >= year_start {
-            *year.entry(FUEL_CATEGORY.to_owned()).or_default() += f.total_cost_minor;
+            fuel_year += f.total_cost_minor;
         }
     }
-    for c in queries::service_costs(store, conn, &v.id, year_start)? {
+    let mut year: BTreeMap<String, i64> = BTreeMap::new();
+    let mut life: BTreeMap<String, i64> = BTreeMap::new();
+    if !fills.is_empty() {
+        life.insert(FUEL_CATEGORY.to_owned(), fuel_life);
+    }
+    if fills.iter().any(|f| f.occurred_at >= year_start) {
+        year.insert(FUEL_CATEGORY.to_owned(), fuel_year);
+    }
+    let service = store.timed("report.q.service_costs", || {
+        store::service::costs(conn, &v.id, year_start)
+    })?;
+    for c in service {
         let name = category_of(&c.category, c.kind);
         *life.entry(name.clone()).or_default() += c.lifetime_minor;
         *year.entry(name).or_default() += c.this_year_minor;
@@ -233,8 +275,12 @@ fn distance_per_month(
     let first = this_month
         .checked_sub_months(Months::new(DISTANCE_MONTHS - 1))
         .unwrap_or(this_month);
-    let mut known = queries::reading_before(store, conn, vehicle_id, first)?;
-    let readings = queries::readings_since(store, conn, vehicle_id, first)?;
+    let mut known = store.timed("report.q.reading_before", || {
+        store::readings::highest_before(conn, vehicle_id, first)
+    })?;
+    let readings = store.timed("report.q.readings_since", || {
+        store::readings::since(conn, vehicle_id, first)
+    })?;
     let mut out = Vec::with_capacity(DISTANCE_MONTHS as usize);
     let mut next = readings.iter().peekable();
     for i in 0..DISTANCE_MONTHS {

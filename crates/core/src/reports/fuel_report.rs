@@ -4,17 +4,14 @@
 //! close a segment anchored before the window), then cut to the window by the engine's
 //! `within`: a segment belongs to the month and window its closing fill is in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDateTime};
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::dashboard::EconomyFigure;
-use super::queries;
-use crate::economy::{self, FillRole, FillUp};
-use crate::error::Result;
-use crate::store::Store;
+use super::history::FuelHistory;
+use crate::economy::{FillRole, FillUp};
 use crate::units::{Currency, DistanceUnit, EconomyUnit, VolumeUnit};
 use crate::vehicles::Vehicle;
 
@@ -96,29 +93,27 @@ fn unit_price(f: &FillUp) -> Option<f64> {
     (f.quantity > 0.0).then(|| f.total_cost_minor as f64 / f.quantity)
 }
 
-pub fn compute(
-    store: &Store,
-    conn: &Connection,
+/// The report of `v` over `[from, to)` from its fuel history.
+pub(crate) fn compute(
     v: &Vehicle,
+    history: &FuelHistory,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> Result<FuelReport> {
-    let fills = queries::fuel_fills(store, conn, &v.id)?;
-    let all = store.timed("report.economy", || {
-        economy::compute(&fills, v.distance_unit, v.volume_unit)
-    });
-    let window = all.within(from, to);
-    let by_id: HashMap<&str, &FillUp> = fills.iter().map(|f| (f.id.as_str(), f)).collect();
+) -> FuelReport {
+    let inside = |t: NaiveDateTime| from <= t && t < to;
+    let a = &history.analysis;
+    let window = a.totals(&history.fills, from, to);
     let unit = v.economy_unit;
 
-    let mut rows = Vec::with_capacity(window.fills.len());
+    let mut rows = Vec::new();
     let mut months: BTreeMap<(i32, u32), FuelMonth> = BTreeMap::new();
     let mut quantity = 0.0;
     let mut spent_minor: i64 = 0;
-    for fe in &window.fills {
-        let Some(f) = by_id.get(fe.id.as_str()) else {
+    for pos in 0..a.order.len() {
+        let f = history.fill(pos);
+        if !inside(f.occurred_at) {
             continue;
-        };
+        }
         quantity += f.quantity;
         spent_minor = spent_minor.saturating_add(f.total_cost_minor);
         let m = months
@@ -136,11 +131,11 @@ pub fn compute(
             unit_price_minor: unit_price(f),
             is_full: f.is_full,
             missed_previous: f.missed_previous,
-            role: fe.role,
-            economy: EconomyFigure::of(fe.economy, unit),
+            role: a.roles[pos],
+            economy: EconomyFigure::of(a.economy[pos], unit),
         });
     }
-    for me in window.monthly() {
+    for me in a.monthly(from, to) {
         let m = months
             .entry((me.year, me.month))
             .or_insert_with(|| empty_month(me.year, me.month));
@@ -161,7 +156,7 @@ pub fn compute(
         .collect();
     price_per_unit.sort_by_key(|p| p.at);
 
-    Ok(FuelReport {
+    FuelReport {
         vehicle_id: v.id.clone(),
         vehicle_name: v.name.clone(),
         from,
@@ -175,7 +170,7 @@ pub fn compute(
         average: EconomyFigure::of(window.average, unit),
         best: EconomyFigure::of(window.best, unit),
         worst: EconomyFigure::of(window.worst, unit),
-        segments: window.segments.len(),
+        segments: window.segments,
         voided_segments: window.voided_segments,
         distance: window.distance.value,
         fuel: window.fuel.value,
@@ -184,7 +179,7 @@ pub fn compute(
         spent_minor,
         price_per_unit,
         cost_per_distance_minor: window.cost_per_distance_minor(),
-    })
+    }
 }
 
 fn empty_month(year: i32, month: u32) -> FuelMonth {

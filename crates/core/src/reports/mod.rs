@@ -7,17 +7,17 @@
 pub mod cache;
 pub mod dashboard;
 pub mod fuel_report;
+pub(crate) mod headline;
+pub mod history;
 pub mod overview;
-pub mod queries;
 
-#[cfg(test)]
-mod plan_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
 use chrono::NaiveDateTime;
@@ -26,18 +26,23 @@ use rusqlite::Connection;
 pub use cache::{CacheConfig, ReportCache, ReportKind};
 pub use dashboard::{CategoryCost, CostBreakdown, Dashboard, EconomyFigure, MonthDistance};
 pub use fuel_report::{FuelMonth, FuelReport, FuelRow, PricePoint};
+pub use history::FuelHistory;
 pub use overview::{GarageOverview, VehicleHeadline};
 
 use crate::error::{Error, Result};
+use crate::events::ChangeEvent;
 use crate::garage::Garage;
 use crate::perf::{CacheStats, Health, Tracker};
-use crate::store::Store;
-use crate::{time, vehicles};
+use crate::store::{self, Store};
+use crate::time;
+use cache::{Params, Stale, Value};
 
 pub struct Reports {
     garage: Arc<Garage>,
     cache: Arc<ReportCache>,
     tracker: Arc<Tracker>,
+    /// Stale entries to recompute ahead of the next read (the refresher thread's queue).
+    refresh: Sender<Vec<Stale>>,
 }
 
 impl std::fmt::Debug for Reports {
@@ -63,6 +68,35 @@ fn snapshot<T>(
     })
 }
 
+/// The background refresher: recomputes the entries a change made stale, overview first,
+/// until the reports are dropped.
+fn refresher(reports: Weak<Reports>, jobs: Receiver<Vec<Stale>>) {
+    cache::mark_refresher_thread();
+    while let Ok(first) = jobs.recv() {
+        let mut stale = first;
+        // Changes that came in meanwhile: one refresh serves them all.
+        while let Ok(more) = jobs.try_recv() {
+            stale.extend(more);
+        }
+        let Some(reports) = reports.upgrade() else {
+            break;
+        };
+        if reports.garage.stats_deferred() {
+            if let Err(e) = reports.garage.refresh_stats() {
+                tracing::warn!(error = %e, "recomputing overview stats failed");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in stale.iter().filter(|s| seen.insert((*s).clone())) {
+            if let Err(e) = reports.refresh_one(s) {
+                // A deleted vehicle's reports, say: the next read reports the error.
+                tracing::debug!(error = %e, "refreshing a report ahead of its read failed");
+            }
+            reports.cache.unmark_pending(s);
+        }
+    }
+}
+
 impl Reports {
     /// Reports over `garage` with a new tracker, installed as the store's query observer.
     pub fn new(garage: Arc<Garage>, config: CacheConfig) -> Arc<Reports> {
@@ -78,27 +112,65 @@ impl Reports {
         Ok(reports)
     }
 
-    /// Subscribes the cache to the garage's change events: the only invalidation path
-    /// besides [`Reports::invalidate_after_sync`].
+    /// Subscribes the cache to the garage's change events (the only invalidation path
+    /// besides [`Reports::invalidate_after_sync`]) and starts the thread that refreshes
+    /// what a change made stale.
     pub fn with_tracker(
         garage: Arc<Garage>,
         config: CacheConfig,
         tracker: Arc<Tracker>,
     ) -> Arc<Reports> {
-        garage.store().set_observer(tracker.clone());
-        let cache = Arc::new(ReportCache::new(config));
-        // Weak: the garage outliving these reports must not keep their cache alive.
-        let weak = Arc::downgrade(&cache);
-        garage.subscribe(move |event| {
-            if let Some(cache) = weak.upgrade() {
-                cache.invalidate_vehicle(&event.vehicle_id);
+        garage.set_query_observer(tracker.clone());
+        let (tx, rx) = mpsc::channel();
+        let reports = Arc::new_cyclic(|weak: &Weak<Reports>| {
+            // Weak: the garage outliving these reports must not keep them alive.
+            let on_change = weak.clone();
+            garage.subscribe(move |event| {
+                if let Some(r) = on_change.upgrade() {
+                    r.on_change(event);
+                }
+            });
+            let weak = weak.clone();
+            let spawned = std::thread::Builder::new()
+                .name("glovebox-report-refresh".into())
+                .spawn(move || refresher(weak, rx));
+            if let Err(e) = spawned {
+                // Reports stay correct without it: stale entries are recomputed on read.
+                tracing::warn!(error = %e, "could not start the report refresher");
+            }
+            Reports {
+                garage,
+                cache: Arc::new(ReportCache::new(config)),
+                tracker,
+                refresh: tx,
             }
         });
-        Arc::new(Reports {
-            garage,
-            cache,
-            tracker,
-        })
+        reports
+    }
+
+    fn on_change(&self, event: &ChangeEvent) {
+        let stale = self.cache.invalidate_vehicle(&event.vehicle_id);
+        if stale.is_empty() && !self.garage.stats_deferred() {
+            return;
+        }
+        self.cache.mark_pending(&stale);
+        let sent = self.refresh.send(stale.clone());
+        if sent.is_err() {
+            // No refresher: readers must not wait for it.
+            stale.iter().for_each(|s| self.cache.unmark_pending(s));
+        }
+    }
+
+    /// Recomputes one stale entry under its current key (a no-op when a reader already did).
+    fn refresh_one(&self, s: &Stale) -> Result<()> {
+        match (&s.vehicle, &s.params) {
+            (None, Params::Overview) => self.garage_overview().map(drop),
+            (Some(v), Params::Dashboard) => self.dashboard(v).map(drop),
+            (Some(v), Params::Fuel { from, to }) => self
+                .fuel_report(v, time::from_sql(*from), time::from_sql(*to))
+                .map(drop),
+            _ => Ok(()),
+        }
     }
 
     pub fn garage(&self) -> &Arc<Garage> {
@@ -118,13 +190,14 @@ impl Reports {
     pub fn dashboard(&self, vehicle_id: &str) -> Result<Arc<Dashboard>> {
         let v = self
             .cache
-            .get_or_compute(Some(vehicle_id), cache::Params::Dashboard, || {
-                Ok(cache::Value::Dashboard(Arc::new(
-                    self.compute_dashboard(vehicle_id)?,
+            .get_or_compute(Some(vehicle_id), Params::Dashboard, || {
+                let history = self.history(vehicle_id)?;
+                Ok(Value::Dashboard(Arc::new(
+                    self.dashboard_from(vehicle_id, &history)?,
                 )))
             })?;
         match v {
-            cache::Value::Dashboard(d) => Ok(d),
+            Value::Dashboard(d) => Ok(d),
             _ => Err(Error::Corrupt("report cache returned another kind".into())),
         }
     }
@@ -136,47 +209,75 @@ impl Reports {
         from: NaiveDateTime,
         to: NaiveDateTime,
     ) -> Result<Arc<FuelReport>> {
-        let params = cache::Params::Fuel {
+        let params = Params::Fuel {
             from: time::to_sql(from),
             to: time::to_sql(to),
         };
         let v = self.cache.get_or_compute(Some(vehicle_id), params, || {
-            Ok(cache::Value::Fuel(Arc::new(
-                self.compute_fuel_report(vehicle_id, from, to)?,
-            )))
+            let history = self.history(vehicle_id)?;
+            let v = self.garage.vehicle(vehicle_id)?;
+            Ok(Value::Fuel(Arc::new(fuel_report::compute(
+                &v, &history, from, to,
+            ))))
         })?;
         match v {
-            cache::Value::Fuel(r) => Ok(r),
+            Value::Fuel(r) => Ok(r),
             _ => Err(Error::Corrupt("report cache returned another kind".into())),
         }
     }
 
-    /// The overview, built from the (cached) dashboards of the non-archived vehicles.
-    pub fn garage_overview(&self) -> Result<Arc<GarageOverview>> {
+    /// A vehicle's fill-ups and their economy run, shared by its dashboard and fuel
+    /// reports.
+    pub fn history(&self, vehicle_id: &str) -> Result<Arc<FuelHistory>> {
         let v = self
             .cache
-            .get_or_compute(None, cache::Params::Overview, || {
-                let now = self.garage.now();
-                let overview = self.tracker.time("report.garage_overview", || {
-                    let vehicles = self.garage.vehicles(false)?;
-                    overview::compute(now, &vehicles, |v| self.dashboard(&v.id))
-                })?;
-                Ok(cache::Value::Overview(Arc::new(overview)))
+            .get_or_compute(Some(vehicle_id), Params::History, || {
+                Ok(Value::History(Arc::new(self.compute_history(vehicle_id)?)))
             })?;
         match v {
-            cache::Value::Overview(o) => Ok(o),
+            Value::History(h) => Ok(h),
+            _ => Err(Error::Corrupt("report cache returned another kind".into())),
+        }
+    }
+
+    /// The overview: one line per non-archived vehicle, set-based from the stored
+    /// per-vehicle stats (see `headline`).
+    pub fn garage_overview(&self) -> Result<Arc<GarageOverview>> {
+        let v = self.cache.get_or_compute(None, Params::Overview, || {
+            Ok(Value::Overview(Arc::new(self.compute_garage_overview()?)))
+        })?;
+        match v {
+            Value::Overview(o) => Ok(o),
             _ => Err(Error::Corrupt("report cache returned another kind".into())),
         }
     }
 
     // ----- uncached -----------------------------------------------------------------
 
+    fn dashboard_from(&self, vehicle_id: &str, history: &FuelHistory) -> Result<Dashboard> {
+        let store = self.garage.store();
+        let now = self.garage.now();
+        snapshot(store, "report.dashboard", |conn| {
+            let v = store::vehicles::get(conn, vehicle_id)?;
+            dashboard::compute(store, conn, &v, now, history)
+        })
+    }
+
+    pub fn compute_history(&self, vehicle_id: &str) -> Result<FuelHistory> {
+        let store = self.garage.store();
+        snapshot(store, "report.fuel_history", |conn| {
+            let v = store::vehicles::get(conn, vehicle_id)?;
+            FuelHistory::read(store, conn, &v)
+        })
+    }
+
     pub fn compute_dashboard(&self, vehicle_id: &str) -> Result<Dashboard> {
         let store = self.garage.store();
         let now = self.garage.now();
         snapshot(store, "report.dashboard", |conn| {
-            let v = vehicles::get(conn, vehicle_id)?;
-            dashboard::compute(store, conn, &v, now)
+            let v = store::vehicles::get(conn, vehicle_id)?;
+            let history = FuelHistory::read(store, conn, &v)?;
+            dashboard::compute(store, conn, &v, now, &history)
         })
     }
 
@@ -188,13 +289,26 @@ impl Reports {
     ) -> Result<FuelReport> {
         let store = self.garage.store();
         snapshot(store, "report.fuel_report", |conn| {
-            let v = vehicles::get(conn, vehicle_id)?;
-            fuel_report::compute(store, conn, &v, from, to)
+            let v = store::vehicles::get(conn, vehicle_id)?;
+            let history = FuelHistory::read(store, conn, &v)?;
+            Ok(fuel_report::compute(&v, &history, from, to))
         })
     }
 
-    /// The overview with every dashboard computed afresh.
+    /// The overview computed afresh, set-based (what [`Reports::garage_overview`] caches).
     pub fn compute_garage_overview(&self) -> Result<GarageOverview> {
+        let store = self.garage.store();
+        let now = self.garage.now();
+        self.tracker.time("report.garage_overview", || {
+            snapshot(store, "report.overview", |conn| {
+                headline::overview(store, conn, now)
+            })
+        })
+    }
+
+    /// The overview built from every vehicle's dashboard computed afresh: the reference the
+    /// set-based overview must equal exactly (and the old way of building it).
+    pub fn compute_overview_from_dashboards(&self) -> Result<GarageOverview> {
         let now = self.garage.now();
         let vehicles = self.garage.vehicles(false)?;
         overview::compute(now, &vehicles, |v| {
@@ -210,10 +324,15 @@ impl Reports {
         self.cache.invalidate_after_sync(vehicles);
     }
 
-    /// Computes the overview, and with it every non-archived vehicle's dashboard: what the
-    /// app shows first.
+    /// Computes the overview and every non-archived vehicle's dashboard (what the app
+    /// shows first), after bringing any missing overview stats up to date.
     pub fn warm(&self) -> Result<()> {
-        self.garage_overview().map(|_| ())
+        self.garage.refresh_stats()?;
+        let overview = self.garage_overview()?;
+        for line in &overview.vehicles {
+            self.dashboard(&line.vehicle_id)?;
+        }
+        Ok(())
     }
 
     /// [`Reports::warm`] on a background thread, so start-up does not wait for it.

@@ -7,7 +7,15 @@ use crate::error::{Error, Result};
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
-pub const SUPPORTED_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// The newest schema this build knows: the last migration's number.
+pub const SUPPORTED_SCHEMA_VERSION: i64 = latest(MIGRATIONS);
+
+const fn latest(migrations: &[(i64, &str, &str)]) -> i64 {
+    match migrations.last() {
+        Some(m) => m.0,
+        None => 0,
+    }
+}
 
 pub fn schema_version(conn: &Connection) -> Result<i64> {
     Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -33,10 +41,10 @@ fn apply(conn: &mut Connection, migrations: &[(i64, &str, &str)]) -> Result<()> 
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Re-read inside the transaction: another process may have migrated meanwhile.
         let current = schema_version(&tx)?;
-        if current > migrations.len() as i64 {
+        if current > latest(migrations) {
             return Err(Error::SchemaTooNew {
                 found: current,
-                supported: migrations.len() as i64,
+                supported: latest(migrations),
             });
         }
         if current >= version {
@@ -57,10 +65,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_are_numbered_from_one() {
-        for (i, (v, name, _)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*v, i as i64 + 1, "{name}");
+    fn migrations_are_numbered_in_order_each_once() {
+        assert_eq!(MIGRATIONS[0].0, 1);
+        for w in MIGRATIONS.windows(2) {
+            assert!(w[1].0 > w[0].0, "{} after {}", w[1].1, w[0].1);
         }
+        assert_eq!(SUPPORTED_SCHEMA_VERSION, MIGRATIONS.last().unwrap().0);
     }
 
     #[test]

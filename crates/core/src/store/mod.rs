@@ -2,21 +2,57 @@
 //! reports can read while sync or an import writes (WAL lets readers see the last commit).
 //!
 //! Every statement runs under a name (`store.read("fuel.list", ...)`) so the performance
-//! tracker can time it; statements are prepared through `prepare_cached`.
+//! tracker can time it; statements are prepared through `prepare_cached`, or once per
+//! transaction through [`Prepared`] on the write path.
+//!
+//! Each synced table has its module here with its SQL and its one row mapping
+//! (`row_to_fuel` & co., after Anki's rslib storage/); what the tables share — the sync
+//! columns, tombstones, which vehicle owns a row — is in `records`, and readings across the
+//! three kinds that carry an odometer in `readings`. Nothing outside this module writes SQL
+//! against the synced tables (the sync engine's generic row transfer aside).
 
+pub(crate) mod completions;
+mod decode;
+pub(crate) mod fuel;
 mod migrate;
-pub mod query_plans;
+pub(crate) mod odometer;
+#[cfg(test)]
+mod query_plans;
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_multi_row_insert_renumbers_every_tuple() {
+        let sql = super::renumbered("INSERT INTO t (a, b, c) VALUES (?1, ?2, 0, ?3)", 3);
+        assert_eq!(
+            sql,
+            "INSERT INTO t (a, b, c) VALUES (?1, ?2, 0, ?3), (?4, ?5, 0, ?6), (?7, ?8, 0, ?9)"
+        );
+    }
+}
+pub(crate) mod readings;
+pub(crate) mod records;
+pub(crate) mod reminders;
+pub(crate) mod service;
+pub(crate) mod stats;
+pub(crate) mod vehicles;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::config::DbConfig;
+use rusqlite::{
+    CachedStatement, Connection, OpenFlags, OptionalExtension, Row, Statement, Transaction,
+    TransactionBehavior,
+};
 
 pub use glovebox_perf::QueryObserver;
 pub use migrate::{schema_version, SUPPORTED_SCHEMA_VERSION};
 
 use crate::error::{Error, Result};
+use crate::events::RecordKind;
+use crate::vehicles::Vehicle;
+use crate::SyncStamp;
 
 /// Readers kept open; more are opened on demand and closed when returned past this count.
 const MAX_IDLE_READERS: usize = 4;
@@ -25,7 +61,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// makes a large garage re-read and re-write the same index pages on every transaction.
 const CACHE_KIB: i64 = 32 * 1024;
 
-pub struct Store {
+pub(crate) struct Store {
     path: PathBuf,
     // Field order is drop order: readers close first, so the writer is the last
     // connection and folds the WAL back into the database file when it closes. Closed the
@@ -48,6 +84,12 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Plans must not depend on bound values. Without this guarantee SQLite marks a
+    // statement whose plan looked at a parameter (LIMIT ?n, a partial index's WHERE) for
+    // re-preparing whenever its bindings are cleared — which the statement cache does on
+    // every return — so every cached hot query was compiled afresh on every use (12% of
+    // a cold dashboard's instructions).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -147,7 +189,8 @@ impl Store {
         })
     }
 
-    /// Reads on the writer connection, for reads that must see the writer's own state.
+    /// Runs `f` on the writer connection outside a transaction (tests: ANALYZE).
+    #[cfg(test)]
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
         f(&mut conn)
@@ -157,7 +200,8 @@ impl Store {
     /// database: SQLite's `data_version` on the writer, which its own commits never move
     /// (and this process's readers never write). Used by `App` to notice other processes.
     pub(crate) fn data_version(&self) -> Result<i64> {
-        self.with_writer(|c| Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+        let conn = lock(&self.writer);
+        Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// A local, unsynced setting (device id, sync cursor, preferences).
@@ -174,7 +218,7 @@ pub(crate) const META_GET: &str = "SELECT value FROM local_meta WHERE key = ?1";
 pub(crate) const META_SET: &str = "INSERT INTO local_meta (key, value) VALUES (?1, ?2) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
-pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .prepare_cached(META_GET)?
@@ -182,9 +226,177 @@ pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-pub fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(META_SET)?.execute([key, value])?;
     Ok(())
+}
+
+/// A record type as stored: its table's INSERT and UPDATE, and the one place its fields
+/// are bound to their parameters (the same order for both statements, the sync stamp
+/// last).
+pub(crate) trait StoredRow {
+    const KIND: RecordKind;
+    const INSERT: &'static str;
+    const UPDATE: &'static str;
+    fn id(&self) -> &str;
+    /// Binds the row's own columns, in parameter order from ?1.
+    fn bind(&self, b: &mut Binder<'_, '_>) -> Result<()>;
+}
+
+/// Runs `stmt` (`R`'s INSERT or UPDATE) for `r`: its columns, then the stamp (hlc, dirty,
+/// updated_at). Returns the rows changed.
+pub(crate) fn execute<R: StoredRow>(
+    stmt: &mut Statement<'_>,
+    r: &R,
+    s: &SyncStamp,
+) -> Result<usize> {
+    let mut b = Binder { stmt, next: 1 };
+    r.bind(&mut b)?;
+    b.all(rusqlite::params![s.hlc, s.dirty, s.updated_at])?;
+    debug_assert_eq!(b.next - 1, b.stmt.parameter_count(), "{}", R::INSERT);
+    Ok(b.stmt.raw_execute()?)
+}
+
+/// A row owned by a vehicle, read in that vehicle's units: its one row mapping and its
+/// get-by-id statement (?1 id, ?2 vehicle id, live rows only).
+pub(crate) trait OwnedRow: Sized {
+    const LABEL: &'static str;
+    const GET: &'static str;
+    fn from_row(row: &Row<'_>, v: &Vehicle) -> rusqlite::Result<Self>;
+}
+
+/// Live row `id` of vehicle `v`, or NotFound.
+pub(crate) fn get<R: OwnedRow>(conn: &Connection, v: &Vehicle, id: &str) -> Result<R> {
+    decode::one(
+        conn.prepare_cached(R::GET)?
+            .query_row(rusqlite::params![id, v.id], |r| R::from_row(r, v))
+            .optional(),
+    )?
+    .ok_or_else(|| Error::not_found(R::LABEL, id))
+}
+
+/// The rows `sql` selects for vehicle `v` (unreadable ones left out and logged).
+pub(crate) fn list<R: OwnedRow>(
+    conn: &Connection,
+    sql: &'static str,
+    params: impl rusqlite::Params,
+    v: &Vehicle,
+) -> Result<Vec<R>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| R::from_row(r, v))?;
+    decode::readable(rows)
+}
+
+/// Rows per multi-row INSERT on the bulk path: one statement per this many rows instead
+/// of one per row (a statement's setup — opening a cursor on the table and each of its
+/// indexes, the statement journal — cost more than the row itself).
+pub(crate) const ROWS_PER_INSERT: usize = 64;
+
+/// `R`'s INSERT for [`ROWS_PER_INSERT`] rows: its VALUES tuple repeated with the
+/// parameters renumbered (`?1..?P`, `?P+1..?2P`, ...). Built once per table.
+pub(crate) fn multi_row_insert<R: StoredRow>() -> &'static str {
+    static BUILT: Mutex<Vec<(usize, &'static str)>> = Mutex::new(Vec::new());
+    let key = R::INSERT.as_ptr() as usize;
+    let mut built = lock(&BUILT);
+    if let Some((_, sql)) = built.iter().find(|(k, _)| *k == key) {
+        return sql;
+    }
+    let sql: &'static str = Box::leak(renumbered(R::INSERT, ROWS_PER_INSERT).into_boxed_str());
+    built.push((key, sql));
+    sql
+}
+
+/// `insert` (one `VALUES (...)` tuple of `?N` parameters) for `rows` rows.
+fn renumbered(insert: &str, rows: usize) -> String {
+    let at = insert.find(" VALUES ").expect("an INSERT with VALUES") + " VALUES ".len();
+    let (head, tuple) = insert.split_at(at);
+    let params = tuple.matches('?').count();
+    let mut out = String::with_capacity(head.len() + rows * (tuple.len() + 8));
+    out.push_str(head);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        let mut rest = tuple;
+        while let Some(q) = rest.find('?') {
+            out.push_str(&rest[..q]);
+            let digits = rest[q + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - q - 1);
+            let n: usize = rest[q + 1..q + 1 + digits]
+                .parse()
+                .expect("a numbered parameter");
+            out.push_str(&format!("?{}", n + r * params));
+            rest = &rest[q + 1 + digits..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// Runs `stmt` (a [`multi_row_insert`]) for exactly [`ROWS_PER_INSERT`] rows.
+pub(crate) fn execute_rows<R: StoredRow>(
+    stmt: &mut Statement<'_>,
+    rows: &[(R, SyncStamp)],
+) -> Result<usize> {
+    debug_assert_eq!(rows.len(), ROWS_PER_INSERT);
+    let mut b = Binder { stmt, next: 1 };
+    for (r, s) in rows {
+        r.bind(&mut b)?;
+        b.all(rusqlite::params![s.hlc, s.dirty, s.updated_at])?;
+    }
+    debug_assert_eq!(b.next - 1, b.stmt.parameter_count());
+    Ok(b.stmt.raw_execute()?)
+}
+
+/// Binds values to a statement's parameters in order.
+pub(crate) struct Binder<'s, 'c> {
+    stmt: &'s mut Statement<'c>,
+    next: usize,
+}
+
+impl Binder<'_, '_> {
+    pub(crate) fn all(&mut self, values: &[&dyn rusqlite::ToSql]) -> Result<()> {
+        for v in values {
+            self.stmt.raw_bind_parameter(self.next, v)?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Statements a write transaction prepares once and keeps: a batch of a million rows
+/// looks each one up by pointer, not by hashing its SQL text per row. The SQL is always a
+/// `&'static str` constant of this module, so its address identifies it (two addresses
+/// for equal text would only mean preparing it twice).
+pub(crate) struct Prepared<'c> {
+    conn: &'c Connection,
+    stmts: Vec<(usize, CachedStatement<'c>)>,
+}
+
+impl<'c> Prepared<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Prepared {
+            conn,
+            stmts: Vec::with_capacity(8),
+        }
+    }
+
+    pub(crate) fn conn(&self) -> &'c Connection {
+        self.conn
+    }
+
+    pub(crate) fn get(&mut self, sql: &'static str) -> Result<&mut Statement<'c>> {
+        let key = sql.as_ptr() as usize;
+        let i = match self.stmts.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.stmts.push((key, self.conn.prepare_cached(sql)?));
+                self.stmts.len() - 1
+            }
+        };
+        Ok(&mut self.stmts[i].1)
+    }
 }
 
 /// Poisoning only means another thread panicked mid-call; the SQLite connection itself

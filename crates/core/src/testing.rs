@@ -1,0 +1,124 @@
+//! Test support (feature `testing`): what tests and benchmarks in other crates need to see
+//! or set up below the `Garage` API, so that none of them opens the database with its own
+//! SQL. Not for the shells.
+
+use std::collections::BTreeMap;
+
+use glovebox_protocol::sync::SYNCED_TABLES;
+use rusqlite::types::ValueRef;
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::Garage;
+
+/// Runs `f` on a read-only connection (PRAGMAs, EXPLAIN, counts): tests may look, not
+/// write.
+pub fn inspect<T>(garage: &Garage, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    garage.store().read("testing.inspect", f)
+}
+
+/// One stored row of a synced table as the sync protocol and schema version 2 spell it:
+/// every column by name, ids and HLCs as text, tombstones and dirty flags included.
+pub type Row = Map<String, Value>;
+
+fn json(v: ValueRef<'_>) -> Result<Value> {
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => i.into(),
+        ValueRef::Real(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| Error::Corrupt(format!("non-finite number {f}")))?,
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+        ValueRef::Blob(_) => return Err(Error::Corrupt("unexpected blob".into())),
+    })
+}
+
+/// Every row of every synced table, tombstones included, by table and then by id.
+pub fn all_rows(garage: &Garage) -> Result<BTreeMap<String, Vec<Row>>> {
+    inspect(garage, |c| {
+        let mut out = BTreeMap::new();
+        for table in SYNCED_TABLES {
+            let mut stmt = c.prepare(&format!("SELECT * FROM {table} ORDER BY id"))?;
+            let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+            let mut rows = stmt.query([])?;
+            let mut list = Vec::new();
+            while let Some(r) = rows.next()? {
+                let mut row = Row::new();
+                for (i, n) in names.iter().enumerate() {
+                    row.insert(n.clone(), json(r.get_ref(i)?)?);
+                }
+                list.push(row);
+            }
+            out.insert(table.to_owned(), list);
+        }
+        Ok(out)
+    })
+}
+
+/// The text HLC of row `id` of `table`, tombstone or not.
+pub fn hlc_of(garage: &Garage, table: &str, id: &str) -> Result<String> {
+    let rows = all_rows(garage)?;
+    rows.get(table)
+        .and_then(|rows| rows.iter().find(|r| r["id"] == id))
+        .and_then(|r| r["hlc"].as_str().map(str::to_owned))
+        .ok_or_else(|| Error::not_found("row", id))
+}
+
+/// Marks every row of every synced table dirty, as a device that crashed between a push
+/// and clearing its flags would have it.
+pub fn mark_all_dirty(garage: &Garage) -> Result<()> {
+    garage.store().write("testing.mark_all_dirty", |tx| {
+        for table in SYNCED_TABLES {
+            tx.execute(&format!("UPDATE {table} SET dirty = 1"), [])?;
+        }
+        Ok(())
+    })
+}
+
+/// The floor under the write path, for the import benchmark: `rows` fill-ups of vehicle
+/// `vehicle_id` through the fuel table's own INSERT, prepared once, in one transaction,
+/// with ids and clocks made before the clock starts — no validation, no stamping, nothing
+/// else. Returns the seconds the inserts and the commit took.
+pub fn insert_fills_floor(garage: &Garage, vehicle_id: &str, rows: u64) -> Result<f64> {
+    use crate::store::StoredRow;
+    let made: Vec<(String, String)> = (0..rows)
+        .map(|i| {
+            (
+                uuid::Builder::from_unix_timestamp_millis(1_700_000_000_000 + i, &[7; 10])
+                    .into_uuid()
+                    .to_string(),
+                format!(
+                    "{:015}-{:08x}-{}",
+                    1_700_000_000_000u64 + i,
+                    0,
+                    garage.device_id()
+                ),
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    garage.store().write("testing.insert_floor", |tx| {
+        let mut stmt = tx.prepare(crate::fuel::FuelRecord::INSERT)?;
+        for (i, (id, hlc)) in made.iter().enumerate() {
+            stmt.execute(rusqlite::params![
+                id,
+                vehicle_id,
+                788_918_400 + 900 * i as i64,
+                (10_000 + 9 * i) as f64,
+                0.6,
+                105,
+                true,
+                false,
+                "",
+                "",
+                "",
+                hlc,
+                true,
+                0,
+            ])?;
+        }
+        Ok(())
+    })?;
+    Ok(started.elapsed().as_secs_f64())
+}
