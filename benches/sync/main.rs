@@ -2,8 +2,8 @@
 //!
 //!   cargo bench -p glovebox-tests --bench sync -- initial [RECORDS]
 //!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
-//!                                       [--processes N] [--perf]
-//!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--quick] [--perf]
+//!                                       [full|normal|both] [--processes N] [--perf]
+//!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--repeat N] [--quick] [--perf]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
 //! through an in-process server and an empty device B's pull of all of it.
@@ -11,7 +11,9 @@
 //! have passed (load.rs says what a device does); PostgreSQL when `GLOVEBOX_TEST_PG_URL`
 //! is set, with N server processes over one database. Prints p50/p95/p99 latency, errors,
 //! on-CPU time per request of the server, PostgreSQL and the generator, and with --perf
-//! where the server's CPU goes. `load-matrix`: the runs in one go (1,000 devices
+//! where the server's CPU goes. `full|normal|both` picks SQLite's durability: `full` (the
+//! default and what glovebox-server runs: fsync at every commit), `normal` (no fsync per
+//! commit), or `both` to measure what fsync costs, one after the other. `load-matrix`: the runs in one go (1,000 devices
 //! every 1 s and 10,000 every 60 s; SQLite ×1, PostgreSQL ×1 and ×3) and a Markdown table.
 
 mod load;
@@ -55,22 +57,37 @@ fn main() {
         Some("serve") => serve(
             positional.get(1).expect("storage spec"),
             positional.get(2).expect("port file"),
+            positional.get(3).map(|s| s.as_str()) != Some("normal"),
         ),
         Some("load") => {
-            let params = load::LoadParams {
-                devices: num(1, 1000) as usize,
-                seconds: num(2, 20),
-                think_ms: num(3, 1000),
-                backend: Backend::from_env(),
-                processes: option("--processes").unwrap_or(1) as usize,
-                perf: flag("--perf"),
+            // SQLite durability: full (what glovebox-server runs), normal (no fsync per
+            // commit), or both, one after the other, to see what fsync costs.
+            let modes: &[bool] = match positional.get(4).map(|s| s.as_str()) {
+                Some("both") => &[false, true],
+                Some("normal") => &[false],
+                _ => &[true],
             };
-            if let Err(e) = load::load(&params) {
-                eprintln!("load: {e}");
-                std::process::exit(1);
+            for &synchronous_full in modes {
+                let params = load::LoadParams {
+                    devices: num(1, 1000) as usize,
+                    seconds: num(2, 20),
+                    think_ms: num(3, 1000),
+                    backend: Backend::from_env(),
+                    processes: option("--processes").unwrap_or(1) as usize,
+                    perf: flag("--perf"),
+                    synchronous_full,
+                };
+                if let Err(e) = load::load(&params) {
+                    eprintln!("load: {e}");
+                    std::process::exit(1);
+                }
             }
         }
-        Some("load-matrix") => load::matrix(flag("--quick"), flag("--perf")),
+        Some("load-matrix") => load::matrix(
+            flag("--quick"),
+            flag("--perf"),
+            option("--repeat").unwrap_or(1) as usize,
+        ),
         Some("initial") | None => initial(num(1, 100_000)),
         Some(other) => panic!("unknown benchmark {other:?}: use initial, load or load-matrix"),
     }
@@ -217,18 +234,31 @@ fn initial(records: u64) {
 }
 
 /// A server process for `load`: serves `spec` on an ephemeral loopback port and writes the
-/// port to `port_file`.
-fn serve(spec: &str, port_file: &str) {
+/// port to `port_file`. `synchronous_full: false` runs SQLite without an fsync per commit
+/// (only to measure what the fsync costs; glovebox-server always runs with it).
+fn serve(spec: &str, port_file: &str, synchronous_full: bool) {
     let spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
     let rt = runtime();
     rt.block_on(async {
-        let srv = backend::start_spec(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            &spec,
-            LimitsConfig::default(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("serve {}: {e}", spec.backend_name()));
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let srv = match &spec {
+            StorageSpec::Sqlite(db) if !synchronous_full => {
+                let stats = Arc::new(glovebox_server::stats::QueryStats::new());
+                let options = glovebox_server::SqliteOptions { synchronous_full };
+                let storage = glovebox_server::SqliteStorage::open_with(db, stats.clone(), options)
+                    .expect("storage");
+                let state = Arc::new(glovebox_server::AppState::new(
+                    Arc::new(storage),
+                    LimitsConfig::default(),
+                    stats,
+                ));
+                let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+                glovebox_server::start(listener, state).expect("server")
+            }
+            _ => backend::start_spec(addr, &spec, LimitsConfig::default())
+                .await
+                .unwrap_or_else(|e| panic!("serve {}: {e}", spec.backend_name())),
+        };
         std::fs::write(port_file, srv.addr.port().to_string()).expect("port file");
         // The parent kills us when done; stop by ourselves after an hour regardless.
         tokio::time::sleep(Duration::from_secs(3600)).await;
