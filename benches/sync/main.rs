@@ -26,8 +26,9 @@ use std::time::{Duration, Instant};
 use glovebox_core::generator::{self, GeneratorConfig};
 use glovebox_core::sync::{self, Credentials, SyncConfig, SyncEngine, SyncOptions};
 use glovebox_core::Garage;
+use glovebox_server::StorageSpec;
 use glovebox_server::{auth, LimitsConfig};
-use glovebox_tests::backend::{self, Backend, StorageSpec};
+use glovebox_tests::backend::Backend;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -237,28 +238,16 @@ fn initial(records: u64) {
 /// port to `port_file`. `synchronous_full: false` runs SQLite without an fsync per commit
 /// (only to measure what the fsync costs; glovebox-server always runs with it).
 fn serve(spec: &str, port_file: &str, synchronous_full: bool) {
-    let spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
+    let mut spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
+    if let StorageSpec::Sqlite { options, .. } = &mut spec {
+        options.synchronous_full = synchronous_full;
+    }
     let rt = runtime();
     rt.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        let srv = match &spec {
-            StorageSpec::Sqlite(db) if !synchronous_full => {
-                let stats = Arc::new(glovebox_server::stats::QueryStats::new());
-                let options = glovebox_server::SqliteOptions { synchronous_full };
-                let storage = glovebox_server::SqliteStorage::open_with(db, stats.clone(), options)
-                    .expect("storage");
-                let state = Arc::new(glovebox_server::AppState::new(
-                    Arc::new(storage),
-                    LimitsConfig::default(),
-                    stats,
-                ));
-                let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-                glovebox_server::start(listener, state).expect("server")
-            }
-            _ => backend::start_spec(addr, &spec, LimitsConfig::default())
-                .await
-                .unwrap_or_else(|e| panic!("serve {}: {e}", spec.backend_name())),
-        };
+        let srv = glovebox_server::start_storage(addr, &spec, LimitsConfig::default())
+            .await
+            .unwrap_or_else(|e| panic!("serve {}: {e}", spec.describe()));
         std::fs::write(port_file, srv.addr.port().to_string()).expect("port file");
         // The parent kills us when done; stop by ourselves after an hour regardless.
         tokio::time::sleep(Duration::from_secs(3600)).await;

@@ -7,15 +7,14 @@
 //!   [`ServerDb`] goes), so parallel tests never see each other's accounts.
 //!
 //! scripts/test.d/40-postgres.sh starts a throwaway cluster (scripts/pg-test-cluster.sh)
-//! and sets the variable. When it is set, a test never falls back to SQLite: a server
-//! without a PostgreSQL backend fails the test, naming the variable.
+//! and sets the variable. When it is set, a test never falls back to SQLite: a server that
+//! cannot open the database fails the test.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
-use glovebox_server::{LimitsConfig, RunningServer, Storage};
+use glovebox_server::{LimitsConfig, PostgresOptions, RunningServer, SqliteOptions, StorageSpec};
 
 /// The variable that selects PostgreSQL, holding a URL whose role may create databases.
 pub const PG_URL_VAR: &str = "GLOVEBOX_TEST_PG_URL";
@@ -65,96 +64,42 @@ impl ServerDb {
     }
 
     pub fn backend_name(&self) -> &'static str {
-        self.spec().backend_name()
+        match self {
+            ServerDb::Sqlite(_) => "sqlite",
+            ServerDb::Postgres(_) => "postgres",
+        }
     }
 
-    /// What a server process is started with (the guard stays here).
+    /// What a server is started with (the guard stays here).
     pub fn spec(&self) -> StorageSpec {
         match self {
-            ServerDb::Sqlite(path) => StorageSpec::Sqlite(path.clone()),
-            ServerDb::Postgres(pg) => StorageSpec::Postgres(pg.url.clone()),
-        }
-    }
-}
-
-/// Where a server keeps its data, in the `sqlite:PATH` / `postgres:URL` form that
-/// `glovebox-server migrate-storage` takes (the bench passes it to its server processes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StorageSpec {
-    Sqlite(PathBuf),
-    Postgres(String),
-}
-
-impl StorageSpec {
-    pub fn parse(s: &str) -> Result<StorageSpec, String> {
-        if let Some(path) = s.strip_prefix("sqlite:") {
-            Ok(StorageSpec::Sqlite(PathBuf::from(path)))
-        } else if s.starts_with("postgres:") || s.starts_with("postgresql:") {
-            Ok(StorageSpec::Postgres(s.to_owned()))
-        } else {
-            Err(format!("{s:?}: expected sqlite:PATH or postgres://…"))
-        }
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            StorageSpec::Sqlite(_) => "sqlite",
-            StorageSpec::Postgres(_) => "postgres",
-        }
-    }
-}
-
-impl std::fmt::Display for StorageSpec {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StorageSpec::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
-            StorageSpec::Postgres(url) => f.write_str(url),
+            ServerDb::Sqlite(path) => StorageSpec::Sqlite {
+                path: path.clone(),
+                options: SqliteOptions::default(),
+            },
+            ServerDb::Postgres(pg) => StorageSpec::Postgres(PostgresOptions::new(&pg.url)),
         }
     }
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Until glovebox-server has its PostgreSQL backend, a run that asked for it fails here,
-/// loudly, rather than quietly testing SQLite twice.
-fn no_postgres_backend() -> BoxError {
-    format!(
-        "{PG_URL_VAR} is set, so this runs against PostgreSQL, but glovebox-server has no \
-         PostgreSQL backend to start yet"
-    )
-    .into()
-}
-
-/// Starts a server on `addr` over `db` (see [`start_spec`]).
+/// Starts a server on `addr` over `db`: the one place the tests wire a backend to the
+/// server (a run with [`PG_URL_VAR`] set never falls back to SQLite).
 pub async fn start_server(
     addr: SocketAddr,
     db: &ServerDb,
     limits: LimitsConfig,
 ) -> Result<RunningServer, BoxError> {
-    start_spec(addr, &db.spec(), limits).await
+    glovebox_server::start_storage(addr, &db.spec(), limits).await
 }
 
-/// Starts a server on `addr` over `spec`: with [`open_storage`], the one place the tests
-/// and the bench wire a backend to the server.
-pub async fn start_spec(
-    addr: SocketAddr,
-    spec: &StorageSpec,
-    limits: LimitsConfig,
-) -> Result<RunningServer, BoxError> {
+/// `spec` as a command-line argument that [`StorageSpec::parse`] reads back, password
+/// included (for a child process; never for a message: use `describe`).
+pub fn spec_arg(spec: &StorageSpec) -> String {
     match spec {
-        StorageSpec::Sqlite(path) => glovebox_server::start_sqlite(addr, path, limits).await,
-        StorageSpec::Postgres(_) => Err(no_postgres_backend()),
-    }
-}
-
-/// Opens `spec`'s storage directly (no HTTP), e.g. to mint device tokens for the bench.
-pub fn open_storage(spec: &StorageSpec) -> Result<Arc<dyn Storage>, BoxError> {
-    match spec {
-        StorageSpec::Sqlite(path) => {
-            let (storage, _stats) = glovebox_server::open_sqlite(path)?;
-            Ok(storage)
-        }
-        StorageSpec::Postgres(_) => Err(no_postgres_backend()),
+        StorageSpec::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+        StorageSpec::Postgres(o) => o.url.clone(),
     }
 }
 
@@ -243,16 +188,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn storage_specs_round_trip_and_name_what_they_expect() {
-        for s in ["sqlite:/tmp/x.db", "postgres://u:p@127.0.0.1:5432/db"] {
-            assert_eq!(StorageSpec::parse(s).unwrap().to_string(), s);
+    fn a_spec_argument_parses_back_to_the_same_storage() {
+        for arg in ["sqlite:/tmp/x.db", "postgres://u:p@127.0.0.1:5432/db"] {
+            let spec = StorageSpec::parse(arg).unwrap();
+            assert_eq!(spec_arg(&spec), arg);
         }
-        assert_eq!(
-            StorageSpec::parse("sqlite:a.db").unwrap().backend_name(),
-            "sqlite"
-        );
-        let e = StorageSpec::parse("mysql://x").unwrap_err();
-        assert!(e.contains("sqlite:PATH"), "{e}");
     }
 
     #[test]

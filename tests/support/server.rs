@@ -13,7 +13,7 @@ use glovebox_protocol::sync::{
 };
 use glovebox_protocol::{Endpoint, Hlc};
 use glovebox_server::limiter::IpNet;
-use glovebox_server::{auth, AppState, LimitsConfig, RunningServer};
+use glovebox_server::{auth, AppState, HttpConfig, LimitsConfig, RunningServer};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -23,6 +23,8 @@ pub use crate::sync::PASSWORD;
 pub struct SrvOptions {
     pub limits: LimitsConfig,
     pub trusted_proxies: Vec<IpNet>,
+    /// With `metrics_listen` set, `/metrics` gets a listener of its own.
+    pub http: HttpConfig,
 }
 
 /// A server over a SQLite file in its own temporary directory.
@@ -48,10 +50,19 @@ impl Srv {
         options.limits.validate().expect("valid limits");
         let state = Arc::new(
             AppState::new(storage, options.limits.clone(), stats)
-                .with_trusted_proxies(options.trusted_proxies.clone()),
+                .with_trusted_proxies(options.trusted_proxies.clone())
+                .with_http(options.http.clone()),
         );
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-        let running = glovebox_server::start(listener, state).expect("serve");
+        let metrics = match options.http.metrics_listen {
+            Some(a) => Some(
+                tokio::net::TcpListener::bind(a)
+                    .await
+                    .expect("bind metrics"),
+            ),
+            None => None,
+        };
+        let running = glovebox_server::start_with_metrics(listener, metrics, state).expect("serve");
         Srv {
             running,
             dir,
