@@ -474,6 +474,14 @@ pub fn load(p: &LoadParams) -> Result<Figures, String> {
     let postmaster = (p.backend != Backend::Sqlite)
         .then(measure::postmaster_pid)
         .flatten();
+    // PostgreSQL's backends for this run's pools exist by now (the servers opened them).
+    let pg_profile = match (p.perf, postmaster) {
+        (true, Some(pm)) => Profile::start(
+            &measure::descendants(pm),
+            &dir.path().join("perf-postgres.data"),
+        ),
+        _ => None,
+    };
     let pg_cpu = || postmaster.map_or(0.0, measure::tree_cpu);
     let (server0, client0, pg0, machine0) = (
         servers.cpu(),
@@ -509,6 +517,7 @@ pub fn load(p: &LoadParams) -> Result<Figures, String> {
         MachineCpu::now().since(machine0),
     );
     let profile = profile.map(Profile::finish);
+    let pg_profile = pg_profile.map(Profile::finish);
     let healths: Vec<Health> = rt.block_on(async {
         let mut v = Vec::new();
         for a in &servers.addrs {
@@ -592,6 +601,15 @@ pub fn load(p: &LoadParams) -> Result<Figures, String> {
             );
         }
         println!("   top symbols:");
+        for line in top {
+            println!("     {line}");
+        }
+    }
+    if let Some((_, top)) = &pg_profile {
+        println!(
+            "   PostgreSQL on-CPU ({:.0} µs/request), top symbols:",
+            per_req(pg_used)
+        );
         for line in top {
             println!("     {line}");
         }
