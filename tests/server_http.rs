@@ -106,7 +106,6 @@ async fn shutdown_finishes_a_push_in_flight() {
     s.write_all(&body[..10]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Stop while the push is half-sent; the rest arrives after.
-    let dir_db = srv.db();
     let addr = srv.running.addr;
     let stopping = tokio::spawn(srv.running.stop());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -123,12 +122,8 @@ async fn shutdown_finishes_a_push_in_flight() {
         .unwrap()
         .unwrap();
     // The row is in the database.
-    let c = rusqlite::Connection::open(&dir_db).unwrap();
-    let n: i64 = c
-        .query_row("SELECT count(*) FROM rows", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1);
-    drop(srv.dir);
+    let storage = Srv::open_storage(&srv.db);
+    assert_eq!(storage.user("ann").unwrap().unwrap().rows, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,8 +20,7 @@ use glovebox_protocol::sync::{
     PullResponse, PushRequest, PushResponse, RowOutcome, SyncRow, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use glovebox_protocol::Hlc;
-use glovebox_server::StorageSpec;
-use glovebox_tests::backend::{self, Backend, ServerDb};
+use glovebox_tests::backend::{self, Backend, ServerDb, StorageSpec};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
@@ -364,7 +363,7 @@ impl Servers {
             let port_file = dir.join(format!("port{k}"));
             let child = Command::new(&exe)
                 .arg("serve")
-                .arg(backend::spec_arg(spec))
+                .arg(spec.to_string())
                 .arg(&port_file)
                 .arg(if synchronous_full { "full" } else { "normal" })
                 .spawn()
@@ -451,8 +450,7 @@ pub fn load(p: &LoadParams) -> Result<Figures, String> {
     let spec = db.spec();
     let t = Instant::now();
     let tokens: Vec<(String, String)> = {
-        let stats = std::sync::Arc::new(glovebox_server::stats::QueryStats::new());
-        let storage = spec.open(stats).map_err(|e| e.to_string())?;
+        let storage = backend::open_storage(&spec).map_err(|e| e.to_string())?;
         (0..p.devices)
             .map(|i| {
                 let account = format!("family{}", i / DEVICES_PER_ACCOUNT);

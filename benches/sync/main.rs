@@ -2,7 +2,7 @@
 //!
 //!   cargo bench -p glovebox-tests --bench sync -- initial [RECORDS]
 //!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
-//!                                       [full|normal|both] [--processes N] [--perf]
+//!                                       [--processes N] [--perf] [--fsync-cost]
 //!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--repeat N] [--quick] [--perf]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
@@ -11,9 +11,8 @@
 //! have passed (load.rs says what a device does); PostgreSQL when `GLOVEBOX_TEST_PG_URL`
 //! is set, with N server processes over one database. Prints p50/p95/p99 latency, errors,
 //! on-CPU time per request of the server, PostgreSQL and the generator, and with --perf
-//! where the server's CPU goes. `full|normal|both` picks SQLite's durability: `full` (the
-//! default and what glovebox-server runs: fsync at every commit), `normal` (no fsync per
-//! commit), or `both` to measure what fsync costs, one after the other. `load-matrix`: the runs in one go (1,000 devices
+//! where the server's CPU goes; with --fsync-cost (SQLite) first with `synchronous=NORMAL`,
+//! then with the durable FULL the server runs, to show what fsync costs. `load-matrix`: the runs in one go (1,000 devices
 //! every 1 s and 10,000 every 60 s; SQLite ×1, PostgreSQL ×1 and ×3) and a Markdown table.
 
 mod load;
@@ -26,9 +25,8 @@ use std::time::{Duration, Instant};
 use glovebox_core::generator::{self, GeneratorConfig};
 use glovebox_core::sync::{self, Credentials, SyncConfig, SyncEngine, SyncOptions};
 use glovebox_core::Garage;
-use glovebox_server::StorageSpec;
 use glovebox_server::{auth, LimitsConfig};
-use glovebox_tests::backend::Backend;
+use glovebox_tests::backend::{self, Backend, StorageSpec};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -61,12 +59,12 @@ fn main() {
             positional.get(3).map(|s| s.as_str()) != Some("normal"),
         ),
         Some("load") => {
-            // SQLite durability: full (what glovebox-server runs), normal (no fsync per
-            // commit), or both, one after the other, to see what fsync costs.
-            let modes: &[bool] = match positional.get(4).map(|s| s.as_str()) {
-                Some("both") => &[false, true],
-                Some("normal") => &[false],
-                _ => &[true],
+            // --fsync-cost (SQLite): first without an fsync per commit (synchronous=NORMAL),
+            // then with the durable FULL the server runs, to show what the fsync costs.
+            let modes: &[bool] = if flag("--fsync-cost") {
+                &[false, true]
+            } else {
+                &[true]
             };
             for &synchronous_full in modes {
                 let params = load::LoadParams {
@@ -238,16 +236,21 @@ fn initial(records: u64) {
 /// port to `port_file`. `synchronous_full: false` runs SQLite without an fsync per commit
 /// (only to measure what the fsync costs; glovebox-server always runs with it).
 fn serve(spec: &str, port_file: &str, synchronous_full: bool) {
-    let mut spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
-    if let StorageSpec::Sqlite { options, .. } = &mut spec {
-        options.synchronous_full = synchronous_full;
-    }
+    let spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
     let rt = runtime();
     rt.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        let srv = glovebox_server::start_storage(addr, &spec, LimitsConfig::default())
-            .await
-            .unwrap_or_else(|e| panic!("serve {}: {e}", spec.describe()));
+        let srv = match &spec {
+            StorageSpec::Sqlite(path) => {
+                let server_spec = glovebox_server::StorageSpec::Sqlite {
+                    path: path.clone(),
+                    options: glovebox_server::SqliteOptions { synchronous_full },
+                };
+                glovebox_server::start_storage(addr, &server_spec, LimitsConfig::default()).await
+            }
+            _ => backend::start_spec(addr, &spec, LimitsConfig::default()).await,
+        }
+        .unwrap_or_else(|e| panic!("serve {}: {e}", spec.backend_name()));
         std::fs::write(port_file, srv.addr.port().to_string()).expect("port file");
         // The parent kills us when done; stop by ourselves after an hour regardless.
         tokio::time::sleep(Duration::from_secs(3600)).await;

@@ -21,3 +21,6 @@ run -p glovebox-tests --lib -- --include-ignored
 run -p glovebox-server
 # Convergence, faults, auth and isolation, and the chaos property test.
 run -p glovebox-tests --test 'sync_*'
+# The server's own end-to-end tests: hostile rows, restores, login limits, HTTP limits,
+# three processes over one database, and migrate-storage onto PostgreSQL.
+run -p glovebox-tests --test 'server_*'

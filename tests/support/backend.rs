@@ -7,14 +7,15 @@
 //!   [`ServerDb`] goes), so parallel tests never see each other's accounts.
 //!
 //! scripts/test.d/40-postgres.sh starts a throwaway cluster (scripts/pg-test-cluster.sh)
-//! and sets the variable. When it is set, a test never falls back to SQLite: a server that
-//! cannot open the database fails the test.
+//! and sets the variable. When it is set, a test never falls back to SQLite: a server
+//! without a PostgreSQL backend fails the test, naming the variable.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use glovebox_server::{LimitsConfig, PostgresOptions, RunningServer, SqliteOptions, StorageSpec};
+use glovebox_server::{LimitsConfig, RunningServer, Storage};
 
 /// The variable that selects PostgreSQL, holding a URL whose role may create databases.
 pub const PG_URL_VAR: &str = "GLOVEBOX_TEST_PG_URL";
@@ -64,42 +65,92 @@ impl ServerDb {
     }
 
     pub fn backend_name(&self) -> &'static str {
+        self.spec().backend_name()
+    }
+
+    /// What a server process is started with (the guard stays here).
+    pub fn spec(&self) -> StorageSpec {
         match self {
-            ServerDb::Sqlite(_) => "sqlite",
-            ServerDb::Postgres(_) => "postgres",
+            ServerDb::Sqlite(path) => StorageSpec::Sqlite(path.clone()),
+            ServerDb::Postgres(pg) => StorageSpec::Postgres(pg.url.clone()),
+        }
+    }
+}
+
+/// Where a server keeps its data, in the `sqlite:PATH` / `postgres:URL` form that
+/// `glovebox-server migrate-storage` takes (the bench passes it to its server processes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageSpec {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StorageSpec {
+    pub fn parse(s: &str) -> Result<StorageSpec, String> {
+        if let Some(path) = s.strip_prefix("sqlite:") {
+            Ok(StorageSpec::Sqlite(PathBuf::from(path)))
+        } else if s.starts_with("postgres:") || s.starts_with("postgresql:") {
+            Ok(StorageSpec::Postgres(s.to_owned()))
+        } else {
+            Err(format!("{s:?}: expected sqlite:PATH or postgres://…"))
         }
     }
 
-    /// What a server is started with (the guard stays here).
-    pub fn spec(&self) -> StorageSpec {
+    pub fn backend_name(&self) -> &'static str {
         match self {
-            ServerDb::Sqlite(path) => StorageSpec::Sqlite {
-                path: path.clone(),
-                options: SqliteOptions::default(),
-            },
-            ServerDb::Postgres(pg) => StorageSpec::Postgres(PostgresOptions::new(&pg.url)),
+            StorageSpec::Sqlite(_) => "sqlite",
+            StorageSpec::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl std::fmt::Display for StorageSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StorageSpec::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            StorageSpec::Postgres(url) => f.write_str(url),
         }
     }
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Starts a server on `addr` over `db`: the one place the tests wire a backend to the
-/// server (a run with [`PG_URL_VAR`] set never falls back to SQLite).
+/// Starts a server on `addr` over `db` (see [`start_spec`]).
 pub async fn start_server(
     addr: SocketAddr,
     db: &ServerDb,
     limits: LimitsConfig,
 ) -> Result<RunningServer, BoxError> {
-    glovebox_server::start_storage(addr, &db.spec(), limits).await
+    start_spec(addr, &db.spec(), limits).await
 }
 
-/// `spec` as a command-line argument that [`StorageSpec::parse`] reads back, password
-/// included (for a child process; never for a message: use `describe`).
-pub fn spec_arg(spec: &StorageSpec) -> String {
+/// Starts a server on `addr` over `spec`: with [`open_storage`], the one place the tests
+/// and the bench wire a backend to the server.
+pub async fn start_spec(
+    addr: SocketAddr,
+    spec: &StorageSpec,
+    limits: LimitsConfig,
+) -> Result<RunningServer, BoxError> {
     match spec {
-        StorageSpec::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
-        StorageSpec::Postgres(o) => o.url.clone(),
+        StorageSpec::Sqlite(path) => glovebox_server::start_sqlite(addr, path, limits).await,
+        StorageSpec::Postgres(url) => glovebox_server::start_postgres(addr, url, limits).await,
+    }
+}
+
+/// Opens `spec`'s storage directly (no HTTP), e.g. to mint device tokens for the bench.
+pub fn open_storage(spec: &StorageSpec) -> Result<Arc<dyn Storage>, BoxError> {
+    match spec {
+        StorageSpec::Sqlite(path) => {
+            let (storage, _stats) = glovebox_server::open_sqlite(path)?;
+            Ok(storage)
+        }
+        StorageSpec::Postgres(url) => {
+            let stats = Arc::new(glovebox_server::stats::QueryStats::new());
+            let options = glovebox_server::PostgresOptions::new(url.clone());
+            Ok(Arc::new(glovebox_server::PostgresStorage::open(
+                &options, stats,
+            )?))
+        }
     }
 }
 
@@ -188,11 +239,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_spec_argument_parses_back_to_the_same_storage() {
-        for arg in ["sqlite:/tmp/x.db", "postgres://u:p@127.0.0.1:5432/db"] {
-            let spec = StorageSpec::parse(arg).unwrap();
-            assert_eq!(spec_arg(&spec), arg);
+    fn storage_specs_round_trip_and_name_what_they_expect() {
+        for s in ["sqlite:/tmp/x.db", "postgres://u:p@127.0.0.1:5432/db"] {
+            assert_eq!(StorageSpec::parse(s).unwrap().to_string(), s);
         }
+        assert_eq!(
+            StorageSpec::parse("sqlite:a.db").unwrap().backend_name(),
+            "sqlite"
+        );
+        let e = StorageSpec::parse("mysql://x").unwrap_err();
+        assert!(e.contains("sqlite:PATH"), "{e}");
     }
 
     #[test]

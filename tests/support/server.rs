@@ -1,7 +1,8 @@
 //! Helpers for the server tests (tests/server_*.rs): a real server on a loopback port
-//! with options the sync helpers do not expose (trusted proxies, a restartable database
-//! file), and `Wire`, a device speaking raw protocol 2 over HTTP — so tests can send
-//! what no Glovebox client would and see exactly what the server answers.
+//! with options the sync helpers do not expose (trusted proxies, HTTP limits, backups and
+//! restores), on the backend `GLOVEBOX_TEST_PG_URL` selects (see `backend`), and `Wire`,
+//! a device speaking raw protocol 2 over HTTP — so tests can send what no Glovebox client
+//! would and see exactly what the server answers.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ use glovebox_protocol::sync::{
 use glovebox_protocol::{Endpoint, Hlc};
 use glovebox_server::limiter::IpNet;
 use glovebox_server::{auth, AppState, HttpConfig, LimitsConfig, RunningServer};
+
+use crate::backend::{Backend, ServerDb};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -27,11 +30,22 @@ pub struct SrvOptions {
     pub http: HttpConfig,
 }
 
-/// A server over a SQLite file in its own temporary directory.
+/// A server over a database of its own (a SQLite file in `dir`, or a PostgreSQL database).
 pub struct Srv {
     pub running: RunningServer,
     pub dir: TempDir,
+    pub db: ServerDb,
     pub options: SrvOptions,
+}
+
+/// A copy of a server's database taken while it runs (what a backup tool takes).
+pub enum Backup {
+    Sqlite(PathBuf),
+    Postgres(ServerDb),
+}
+
+fn server_spec(db: &ServerDb) -> glovebox_server::StorageSpec {
+    glovebox_server::StorageSpec::parse(&db.spec().to_string()).expect("storage spec")
 }
 
 impl Srv {
@@ -41,12 +55,13 @@ impl Srv {
 
     pub async fn start_with(options: SrvOptions) -> Srv {
         let dir = tempfile::tempdir().expect("tempdir");
-        Self::start_in(dir, options, SocketAddr::from(([127, 0, 0, 1], 0))).await
+        let db = ServerDb::create(&Backend::from_env(), dir.path()).await;
+        Self::start_in(dir, db, options, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
-    async fn start_in(dir: TempDir, options: SrvOptions, addr: SocketAddr) -> Srv {
-        let (storage, stats) =
-            glovebox_server::open_sqlite(dir.path().join("server.db")).expect("storage");
+    async fn start_in(dir: TempDir, db: ServerDb, options: SrvOptions, addr: SocketAddr) -> Srv {
+        let stats = Arc::new(glovebox_server::stats::QueryStats::new());
+        let storage = server_spec(&db).open(stats.clone()).expect("storage");
         options.limits.validate().expect("valid limits");
         let state = Arc::new(
             AppState::new(storage, options.limits.clone(), stats)
@@ -66,6 +81,7 @@ impl Srv {
         Srv {
             running,
             dir,
+            db,
             options,
         }
     }
@@ -74,12 +90,15 @@ impl Srv {
         self.running.url()
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.path().join("server.db")
-    }
-
     pub fn storage(&self) -> &dyn glovebox_server::Storage {
         self.running.state.storage.as_ref()
+    }
+
+    /// Another storage instance over this server's database (as another process would).
+    pub fn open_storage(db: &ServerDb) -> Arc<dyn glovebox_server::Storage> {
+        server_spec(db)
+            .open(Arc::new(glovebox_server::stats::QueryStats::new()))
+            .expect("storage")
     }
 
     /// Creates `name` with [`PASSWORD`].
@@ -102,17 +121,54 @@ impl Srv {
         Wire::new(&self.url(), self.mint(user))
     }
 
-    /// Stops the server and starts a new process-like server (new sequence floor) on the
-    /// same database and port, after `between` ran on the stopped database file.
-    pub async fn restart_with(self, between: impl FnOnce(&std::path::Path)) -> Srv {
+    /// A consistent copy of the live database.
+    pub async fn backup(&self) -> Backup {
+        match &self.db {
+            ServerDb::Sqlite(path) => {
+                let to = self
+                    .dir
+                    .path()
+                    .join(format!("backup-{}.db", rand::random::<u32>()));
+                let c = rusqlite::Connection::open(path).expect("open live db");
+                c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
+                    .expect("vacuum into");
+                Backup::Sqlite(to)
+            }
+            ServerDb::Postgres(_) => {
+                let copy = ServerDb::create(&Backend::from_env(), self.dir.path()).await;
+                let (from, to) = (Self::open_storage(&self.db), Self::open_storage(&copy));
+                glovebox_server::migrate_storage::copy(from.as_ref(), to.as_ref(), |_| {})
+                    .expect("copy");
+                Backup::Postgres(copy)
+            }
+        }
+    }
+
+    /// Stops the server and starts a new one (a new process: new sequence floor) on the
+    /// same port, over the same database or, with `restore`, over the backup.
+    pub async fn restart_from(self, restore: Option<Backup>) -> Srv {
         let addr = self.running.addr;
         self.running.stop().await.expect("stop");
-        between(&self.dir.path().join("server.db"));
-        Self::start_in(self.dir, self.options, addr).await
+        let db = match (restore, self.db) {
+            (None, db) => db,
+            (Some(Backup::Sqlite(copy)), ServerDb::Sqlite(path)) => {
+                for suffix in ["-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+                std::fs::copy(&copy, &path).expect("restore copy");
+                ServerDb::Sqlite(path)
+            }
+            // The backup is another database; the old one is dropped with its guard.
+            (Some(Backup::Postgres(copy)), _) => copy,
+            (Some(_), _) => panic!("a backup restores onto its own backend"),
+        };
+        Self::start_in(self.dir, db, self.options, addr).await
     }
 
     pub async fn restart(self) -> Srv {
-        self.restart_with(|_| {}).await
+        self.restart_from(None).await
     }
 
     pub async fn status(&self) -> StatusResponse {
@@ -123,23 +179,6 @@ impl Srv {
             .await
             .expect("status json")
     }
-}
-
-/// A consistent copy of a live SQLite database (what a backup tool takes).
-pub fn snapshot_db(db: &std::path::Path, to: &std::path::Path) {
-    let c = rusqlite::Connection::open(db).expect("open live db");
-    c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
-        .expect("vacuum into");
-}
-
-/// Replaces a stopped server's database with `copy` (a restore from backup).
-pub fn restore_db(copy: &std::path::Path, db: &std::path::Path) {
-    for suffix in ["-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-    std::fs::copy(copy, db).expect("restore copy");
 }
 
 /// An error answer: status and body.
@@ -263,4 +302,82 @@ pub fn now_ms() -> u64 {
 pub fn fuel_row(id: &str, hlc: &Hlc, notes: &str) -> Value {
     json!({"table": "fuel_records", "id": id, "hlc": hlc.to_string(), "deleted": false,
            "data": {"vehicle_id": row_id(0), "odometer": 1000.5, "is_full": 1, "notes": notes}})
+}
+
+/// A loopback HTTP balancer: each request goes, on a connection of its own, to a random
+/// one of `upstreams` (as a load balancer in front of several server processes would).
+pub struct Balancer {
+    pub addr: SocketAddr,
+    /// Requests each upstream received.
+    pub served: Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+impl Balancer {
+    pub async fn start(upstreams: Vec<SocketAddr>) -> Balancer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind balancer");
+        let addr = listener.local_addr().expect("addr");
+        let served = Arc::new(std::sync::Mutex::new(vec![0u64; upstreams.len()]));
+        let counts = served.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let (upstreams, counts) = (upstreams.clone(), counts.clone());
+                tokio::spawn(async move {
+                    // Read one request: head, then Content-Length bytes of body.
+                    let mut req = Vec::new();
+                    let mut chunk = [0u8; 16 * 1024];
+                    let head_end = loop {
+                        let Ok(n) = client.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        req.extend_from_slice(&chunk[..n]);
+                        if let Some(p) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&req[..head_end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while req.len() < head_end + len {
+                        let Ok(n) = client.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        req.extend_from_slice(&chunk[..n]);
+                    }
+                    let i = rand::random::<usize>() % upstreams.len();
+                    counts.lock().expect("counts")[i] += 1;
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstreams[i]).await else {
+                        return;
+                    };
+                    let line_end = req.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+                    let mut fwd = req[..line_end + 2].to_vec();
+                    fwd.extend_from_slice(b"connection: close\r\n");
+                    fwd.extend_from_slice(&req[line_end + 2..]);
+                    if up.write_all(&fwd).await.is_err() {
+                        return;
+                    }
+                    let mut resp = Vec::new();
+                    let _ = up.read_to_end(&mut resp).await;
+                    let _ = client.write_all(&resp).await;
+                    let _ = client.shutdown().await;
+                });
+            }
+        });
+        Balancer { addr, served }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
 }

@@ -183,11 +183,12 @@ impl PostgresStorage {
             stats,
             server_epoch: String::new(),
         };
-        storage.run("schema.migrate", |pool| async move {
+        // Not timed: a one-off at start would read as a slow query in /api/health.
+        storage.call(|pool| async move {
             let mut client = pool.get().await.map_err(pool_err)?;
             migrate_pg(&mut client).await
         })?;
-        storage.server_epoch = storage.run("server.epoch", |pool| async move {
+        storage.server_epoch = storage.call(|pool| async move {
             let client = pool.get().await.map_err(pool_err)?;
             let row = client.query_one(SERVER_EPOCH, &[]).await.map_err(pg)?;
             Ok(row.get::<_, String>(0))
@@ -202,21 +203,31 @@ impl PostgresStorage {
         F: FnOnce(Pool) -> Fut + Send + 'static,
         Fut: Future<Output = StorageResult<T>> + Send + 'static,
     {
+        let started = Instant::now();
+        let out = self.call(f);
+        self.stats.record(name, started.elapsed());
+        out
+    }
+
+    /// Runs `f` on the driver's runtime and waits for it.
+    fn call<T, F, Fut>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Pool) -> Fut + Send + 'static,
+        Fut: Future<Output = StorageResult<T>> + Send + 'static,
+    {
         let rt = self
             .rt
             .as_ref()
             .ok_or_else(|| StorageError::Unavailable("the database driver has stopped".into()))?;
         let pool = self.pool.clone();
-        let started = Instant::now();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rt.spawn(async move {
             let _ = tx.send(f(pool).await);
         });
-        let out = rx.recv().map_err(|_| {
+        rx.recv().map_err(|_| {
             StorageError::Unavailable("the database driver stopped during a call".into())
-        })?;
-        self.stats.record(name, started.elapsed());
-        out
+        })?
     }
 }
 
