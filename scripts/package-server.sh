@@ -152,7 +152,8 @@ else
 fi
 
 # Smoke run: the packaged binary with the packaged config (only the database and listen
-# address overridden), an account made, status answered on loopback, SIGINT stops it.
+# address overridden), an account made, status answered on loopback, and SIGTERM (what
+# systemd sends) stops it.
 db="$work/smoke.db"
 export GLOVEBOX_DATABASE="$db" GLOVEBOX_LISTEN=127.0.0.1:0
 echo "smoke password" | "$ex/usr/bin/glovebox-server" --config "$ex/etc/glovebox/server.toml" \
@@ -169,8 +170,8 @@ done
 [ -n "$url" ] || { cat "$work/serve.log" >&2; fail "the server did not say where it listens"; }
 curl -fsS --max-time 5 "$url/v1/status" >"$work/status" || fail "GET $url/v1/status"
 grep -q '"max_protocol"' "$work/status" || fail "unexpected status body: $(cat "$work/status")"
-kill -INT "$smoke_pid"
-wait "$smoke_pid" || fail "the server did not exit cleanly on SIGINT"
+kill -TERM "$smoke_pid"
+wait "$smoke_pid" || fail "the server did not exit cleanly on SIGTERM"
 smoke_pid=""
 echo "package-server: smoke run ok ($url/v1/status)"
 echo "package-server: all checks passed: $deb ($(du -h "$deb" | cut -f1))"

@@ -43,24 +43,23 @@ pub struct LoadParams {
     pub backend: Backend,
     pub processes: usize,
     pub perf: bool,
-    /// SQLite without an fsync per commit (`synchronous=NORMAL`), to measure what the
-    /// durable default costs; never what glovebox-server runs.
-    pub sqlite_normal: bool,
+    /// SQLite only: fsync at every commit (what glovebox-server runs).
+    pub synchronous_full: bool,
 }
 
 impl LoadParams {
     fn label(&self) -> String {
+        let sync = if self.backend == Backend::Sqlite && !self.synchronous_full {
+            " (synchronous=NORMAL)"
+        } else {
+            ""
+        };
         format!(
-            "{} devices, think {} s, {} ×{}{}",
+            "{} devices, think {} s, {} ×{}{sync}",
             self.devices,
             self.think_ms as f64 / 1000.0,
             self.backend.name(),
-            self.processes,
-            if self.sqlite_normal && self.backend == Backend::Sqlite {
-                " (synchronous=NORMAL)"
-            } else {
-                ""
-            }
+            self.processes
         )
     }
 }
@@ -352,8 +351,8 @@ impl Servers {
     fn spawn(
         spec: &StorageSpec,
         n: usize,
+        synchronous_full: bool,
         dir: &Path,
-        sqlite_normal: bool,
     ) -> Result<Servers, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut servers = Servers {
@@ -366,7 +365,7 @@ impl Servers {
                 .arg("serve")
                 .arg(spec.to_string())
                 .arg(&port_file)
-                .arg(if sqlite_normal { "normal" } else { "full" })
+                .arg(if synchronous_full { "full" } else { "normal" })
                 .spawn()
                 .map_err(|e| format!("spawning server {k}: {e}"))?;
             servers.children.push(child);
@@ -428,8 +427,8 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
         .unwrap_or_default()
 }
 
-/// Runs one load and prints its figures; returns its row of the matrix table.
-pub fn load(p: &LoadParams) -> Result<String, String> {
+/// Runs one load and prints its figures.
+pub fn load(p: &LoadParams) -> Result<Figures, String> {
     if p.processes > 1 && p.backend == Backend::Sqlite {
         return Err("SQLite is served by one process; use --processes 1".into());
     }
@@ -464,7 +463,7 @@ pub fn load(p: &LoadParams) -> Result<String, String> {
         p.devices,
         t.elapsed()
     );
-    let servers = Servers::spawn(&spec, p.processes, dir.path(), p.sqlite_normal)?;
+    let servers = Servers::spawn(&spec, p.processes, p.synchronous_full, dir.path())?;
     let profile = if p.perf {
         Profile::start(&servers.pids(), &dir.path().join("perf.data"))
     } else {
@@ -473,6 +472,14 @@ pub fn load(p: &LoadParams) -> Result<String, String> {
     let postmaster = (p.backend != Backend::Sqlite)
         .then(measure::postmaster_pid)
         .flatten();
+    // PostgreSQL's backends for this run's pools exist by now (the servers opened them).
+    let pg_profile = match (p.perf, postmaster) {
+        (true, Some(pm)) => Profile::start(
+            &measure::descendants(pm),
+            &dir.path().join("perf-postgres.data"),
+        ),
+        _ => None,
+    };
     let pg_cpu = || postmaster.map_or(0.0, measure::tree_cpu);
     let (server0, client0, pg0, machine0) = (
         servers.cpu(),
@@ -508,6 +515,7 @@ pub fn load(p: &LoadParams) -> Result<String, String> {
         MachineCpu::now().since(machine0),
     );
     let profile = profile.map(Profile::finish);
+    let pg_profile = pg_profile.map(Profile::finish);
     let healths: Vec<Health> = rt.block_on(async {
         let mut v = Vec::new();
         for a in &servers.addrs {
@@ -595,19 +603,64 @@ pub fn load(p: &LoadParams) -> Result<String, String> {
             println!("     {line}");
         }
     }
+    if let Some((_, top)) = &pg_profile {
+        println!(
+            "   PostgreSQL on-CPU ({:.0} µs/request), top symbols:",
+            per_req(pg_used)
+        );
+        for line in top {
+            println!("     {line}");
+        }
+    }
     drop(db);
-    Ok(format!(
-            "| {} | {} s | {} ×{} | {:.0} | {p50:.1?} | {p99:.1?} | {max:.1?} | {failed} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} % |",
-            p.devices,
-            p.think_ms / 1000,
-            p.backend.name(),
-            p.processes,
-            total as f64 / secs,
-            per_req(server_cpu),
-            per_req(pg_used),
-            per_req(client_cpu),
-            100.0 * machine.busy / machine.total.max(1e-9),
-    ))
+    Ok(Figures {
+        requests_per_s: total as f64 / secs,
+        p50,
+        p99,
+        max,
+        errors: failed,
+        server_us: per_req(server_cpu),
+        postgres_us: per_req(pg_used),
+        generator_us: per_req(client_cpu),
+        machine_busy: 100.0 * machine.busy / machine.total.max(1e-9),
+    })
+}
+
+/// What the matrix table shows of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    requests_per_s: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    errors: u64,
+    server_us: f64,
+    postgres_us: f64,
+    generator_us: f64,
+    machine_busy: f64,
+}
+
+impl Figures {
+    /// The median of each figure over repeated runs (each on its own; errors summed).
+    fn median(runs: &[Figures]) -> Figures {
+        fn mid<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            v[v.len() / 2]
+        }
+        let f = |g: fn(&Figures) -> f64| mid(runs.iter().map(g).collect());
+        let d = |g: fn(&Figures) -> Duration| mid(runs.iter().map(g).collect());
+        Figures {
+            requests_per_s: f(|r| r.requests_per_s),
+            p50: d(|r| r.p50),
+            p99: d(|r| r.p99),
+            max: d(|r| r.max),
+            errors: runs.iter().map(|r| r.errors).sum(),
+            server_us: f(|r| r.server_us),
+            postgres_us: f(|r| r.postgres_us),
+            generator_us: f(|r| r.generator_us),
+            machine_busy: f(|r| r.machine_busy),
+        }
+    }
 }
 
 fn verdict(p99: Duration, errors: u64, machine_busy: f64, users: [(&str, f64); 4]) -> String {
@@ -665,9 +718,10 @@ fn print_storage(healths: &[Health], requests: u64) {
 
 /// The runs in one go: SQLite (1 process), then PostgreSQL with 1 and 3
 /// processes when `GLOVEBOX_TEST_PG_URL` names a cluster; each at 1,000 devices syncing
-/// every second and 10,000 devices every 60 s. `quick` shortens and shrinks them (a check
-/// that the matrix runs, not a measurement).
-pub fn matrix(quick: bool, perf: bool) {
+/// every second and 10,000 devices every 60 s. The whole matrix runs `repeat` times, so
+/// the backends alternate under the same conditions, and the table shows medians. `quick`
+/// shortens and shrinks the runs (a check that the matrix runs, not a measurement).
+pub fn matrix(quick: bool, perf: bool, repeat: usize) {
     let scenarios: [(usize, u64, u64); 2] = if quick {
         [(200, 8, 1000), (1000, 25, 10_000)]
     } else {
@@ -685,23 +739,30 @@ pub fn matrix(quick: bool, perf: bool) {
             backend::PG_URL_VAR
         ),
     }
-    let mut lines = Vec::new();
-    for (devices, seconds, think_ms) in scenarios {
-        for (backend, processes) in &backends {
-            let params = LoadParams {
+    let cells: Vec<LoadParams> = scenarios
+        .iter()
+        .flat_map(|&(devices, seconds, think_ms)| {
+            backends.iter().map(move |(backend, processes)| LoadParams {
                 devices,
                 seconds,
                 think_ms,
                 backend: backend.clone(),
                 processes: *processes,
                 perf,
-                sqlite_normal: false,
-            };
-            match load(&params) {
-                Ok(line) => lines.push(line),
+                synchronous_full: true,
+            })
+        })
+        .collect();
+    let mut runs: Vec<Vec<Figures>> = vec![Vec::new(); cells.len()];
+    let mut failures: Vec<Option<String>> = vec![None; cells.len()];
+    for round in 1..=repeat.max(1) {
+        println!("=== round {round} of {}", repeat.max(1));
+        for (i, params) in cells.iter().enumerate() {
+            match load(params) {
+                Ok(f) => runs[i].push(f),
                 Err(e) => {
                     println!("   FAILED: {e}");
-                    lines.push(format!("| {} | failed: {e} |", params.label()));
+                    failures[i] = Some(e);
                 }
             }
         }
@@ -711,7 +772,31 @@ pub fn matrix(quick: bool, perf: bool) {
         "| devices | think | backend | requests/s | p50 | p99 | max | errors | server CPU/request | postgres CPU/request | generator CPU/request | machine busy |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for l in lines {
-        println!("{l}");
+    for ((p, r), failure) in cells.iter().zip(&runs).zip(&failures) {
+        let head = format!(
+            "| {} | {} s | {} ×{}",
+            p.devices,
+            p.think_ms / 1000,
+            p.backend.name(),
+            p.processes
+        );
+        if r.is_empty() {
+            println!("{head} | failed: {} |", failure.as_deref().unwrap_or("?"));
+            continue;
+        }
+        let m = Figures::median(r);
+        println!(
+            "{head} | {:.0} | {:.1?} | {:.1?} | {:.1?} | {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} % |",
+            m.requests_per_s,
+            m.p50,
+            m.p99,
+            m.max,
+            m.errors,
+            m.server_us,
+            m.postgres_us,
+            m.generator_us,
+            m.machine_busy
+        );
     }
+    println!("(medians over {} round(s); errors summed)", repeat.max(1));
 }

@@ -3,7 +3,7 @@
 //!   cargo bench -p glovebox-tests --bench sync -- initial [RECORDS]
 //!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
 //!                                       [--processes N] [--perf] [--fsync-cost]
-//!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--quick] [--perf]
+//!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--repeat N] [--quick] [--perf]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
 //! through an in-process server and an empty device B's pull of all of it.
@@ -56,15 +56,17 @@ fn main() {
         Some("serve") => serve(
             positional.get(1).expect("storage spec"),
             positional.get(2).expect("port file"),
-            positional.get(3).map(|s| s.as_str()) == Some("normal"),
+            positional.get(3).map(|s| s.as_str()) != Some("normal"),
         ),
         Some("load") => {
+            // --fsync-cost (SQLite): first without an fsync per commit (synchronous=NORMAL),
+            // then with the durable FULL the server runs, to show what the fsync costs.
             let modes: &[bool] = if flag("--fsync-cost") {
-                &[true, false]
+                &[false, true]
             } else {
-                &[false]
+                &[true]
             };
-            for &sqlite_normal in modes {
+            for &synchronous_full in modes {
                 let params = load::LoadParams {
                     devices: num(1, 1000) as usize,
                     seconds: num(2, 20),
@@ -72,7 +74,7 @@ fn main() {
                     backend: Backend::from_env(),
                     processes: option("--processes").unwrap_or(1) as usize,
                     perf: flag("--perf"),
-                    sqlite_normal,
+                    synchronous_full,
                 };
                 if let Err(e) = load::load(&params) {
                     eprintln!("load: {e}");
@@ -80,7 +82,11 @@ fn main() {
                 }
             }
         }
-        Some("load-matrix") => load::matrix(flag("--quick"), flag("--perf")),
+        Some("load-matrix") => load::matrix(
+            flag("--quick"),
+            flag("--perf"),
+            option("--repeat").unwrap_or(1) as usize,
+        ),
         Some("initial") | None => initial(num(1, 100_000)),
         Some(other) => panic!("unknown benchmark {other:?}: use initial, load or load-matrix"),
     }
@@ -227,19 +233,18 @@ fn initial(records: u64) {
 }
 
 /// A server process for `load`: serves `spec` on an ephemeral loopback port and writes the
-/// port to `port_file`.
-fn serve(spec: &str, port_file: &str, sqlite_normal: bool) {
+/// port to `port_file`. `synchronous_full: false` runs SQLite without an fsync per commit
+/// (only to measure what the fsync costs; glovebox-server always runs with it).
+fn serve(spec: &str, port_file: &str, synchronous_full: bool) {
     let spec = StorageSpec::parse(spec).unwrap_or_else(|e| panic!("serve: {e}"));
     let rt = runtime();
     rt.block_on(async {
         let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        let srv = match (&spec, sqlite_normal) {
-            (StorageSpec::Sqlite(path), true) => {
+        let srv = match &spec {
+            StorageSpec::Sqlite(path) => {
                 let server_spec = glovebox_server::StorageSpec::Sqlite {
                     path: path.clone(),
-                    options: glovebox_server::SqliteOptions {
-                        synchronous_full: false,
-                    },
+                    options: glovebox_server::SqliteOptions { synchronous_full },
                 };
                 glovebox_server::start_storage(addr, &server_spec, LimitsConfig::default()).await
             }

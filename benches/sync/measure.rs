@@ -25,9 +25,8 @@ pub fn process_cpu(pid: u32) -> f64 {
     stat_fields(pid).map_or(0.0, |f| (field(&f, 11) + field(&f, 12)) / TICKS)
 }
 
-/// CPU of a process and all of its descendants, live and exited (cutime/cstime hold the
-/// children it has reaped): for PostgreSQL, the postmaster and its backends.
-pub fn tree_cpu(root: u32) -> f64 {
+/// Every process below `root` (children, their children, ...), with `root` first.
+pub fn descendants(root: u32) -> Vec<u32> {
     let mut children: std::collections::HashMap<u32, Vec<u32>> = Default::default();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for e in dir.flatten() {
@@ -39,15 +38,23 @@ pub fn tree_cpu(root: u32) -> f64 {
             }
         }
     }
-    let mut total = 0.0;
+    let mut out = Vec::new();
     let mut todo = vec![root];
     while let Some(pid) = todo.pop() {
-        if let Some(f) = stat_fields(pid) {
-            total += (field(&f, 11) + field(&f, 12) + field(&f, 13) + field(&f, 14)) / TICKS;
-        }
+        out.push(pid);
         todo.extend(children.get(&pid).into_iter().flatten());
     }
-    total
+    out
+}
+
+/// CPU of a process and all of its descendants, live and exited (cutime/cstime hold the
+/// children it has reaped): for PostgreSQL, the postmaster and its backends.
+pub fn tree_cpu(root: u32) -> f64 {
+    descendants(root)
+        .into_iter()
+        .filter_map(stat_fields)
+        .map(|f| (field(&f, 11) + field(&f, 12) + field(&f, 13) + field(&f, 14)) / TICKS)
+        .sum()
 }
 
 /// The postmaster of the cluster scripts/pg-test-cluster.sh started, if it did.
