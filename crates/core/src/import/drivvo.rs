@@ -148,12 +148,12 @@ const TYPE: &[&str] = &[
 ];
 
 fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
-    let (input, delimiter) = (src.open()?, ctx.delimiter);
+    let input = src.open()?;
     let mut section: Option<Section> = None;
     let mut cols: Option<Columns> = None;
     let mut any_section = false;
     sink(Event::Vehicle(VehicleDraft::named("")))?;
-    super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
+    super::common::read_records(input, &ctx.read, sink, &mut |rec, line, sink| {
         let first = rec
             .get(0)
             .unwrap_or("")
@@ -201,7 +201,7 @@ fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), Im
             cols = Some(c);
             return Ok(());
         };
-        let row = Row { rec, cols: c, line };
+        let row = Row::new(rec, c, line, ctx);
         match item(s, &row, ctx) {
             Ok(kind) => sink(Event::Item(Item::at(line, 0, kind))),
             Err(e) => sink(Event::Bad(e)),

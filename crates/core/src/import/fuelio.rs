@@ -39,13 +39,13 @@ enum Section {
 }
 
 fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
-    let (input, delimiter) = (src.open()?, ctx.delimiter);
+    let input = src.open()?;
     let mut section = Section::None;
     let mut cols: Option<Columns> = None;
     let mut have_vehicle = false;
     let mut categories: HashMap<String, String> = HashMap::new();
     let mut seen_costs = false;
-    super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
+    super::common::read_records(input, &ctx.read, sink, &mut |rec, line, sink| {
         let first = rec
             .get(0)
             .unwrap_or("")
@@ -111,7 +111,7 @@ fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), Im
             cols = Some(c);
             return Ok(());
         };
-        let row = Row { rec, cols: c, line };
+        let row = Row::new(rec, c, line, ctx);
         if matches!(section, Section::Log | Section::Costs) {
             if let Some(e) = row.truncated() {
                 return sink(Event::Bad(e));

@@ -28,10 +28,10 @@ impl Format for Fuelly {
 }
 
 fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
-    let (input, delimiter) = (src.open()?, ctx.delimiter);
+    let input = src.open()?;
     let mut layout: Option<Layout> = None;
     let mut vehicles: HashMap<String, usize> = HashMap::new();
-    super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
+    super::common::read_records(input, &ctx.read, sink, &mut |rec, line, sink| {
         let Some(l) = &layout else {
             let l = Layout::new(Columns::new(rec), line)?;
             sink(l.cols.fields(&[
@@ -46,11 +46,7 @@ fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), Im
             layout = Some(l);
             return Ok(());
         };
-        let row = Row {
-            rec,
-            cols: &l.cols,
-            line,
-        };
+        let row = Row::new(rec, &l.cols, line, ctx);
         if let Some(e) = row.truncated() {
             return sink(Event::Bad(e));
         }

@@ -33,7 +33,9 @@ mod fuelly;
 mod guard;
 mod hammond;
 pub mod lubelogger;
+mod numbers;
 mod pipeline;
+mod reading;
 mod targets;
 
 use std::io::{BufRead, BufReader, Read};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use super::checker::{Checker, Outcome, PROGRESS_EVERY};
-use super::common::{DateEvidence, Event, ItemKind, ParseCtx, VehicleDraft};
+use super::common::{DateEvidence, Event, ItemKind, ParseCtx, ReadOpts, VehicleDraft};
 use super::format::{self, Entry, Head};
 use super::guard::{self, Reading};
 use super::targets::{existing_keys, resolve_targets};
@@ -24,7 +24,7 @@ const CHUNK: usize = 1024;
 fn choose_format(
     src: &dyn Source,
     opts: &ImportOptions,
-) -> Result<(Entry, Vec<super::Detected>, u8)> {
+) -> Result<(Entry, Vec<super::Detected>, ReadOpts)> {
     let raw = head_of(src, HEAD_BYTES)?;
     let head = Head::new(&raw);
     let ranked = format::rank(&head);
@@ -49,7 +49,7 @@ fn choose_format(
             return Err(fatal(ImportError::NotText { line: 1 }));
         }
     }
-    Ok((entry, ranked, head.delimiter))
+    Ok((entry, ranked, head.read))
 }
 
 pub(super) fn run(
@@ -60,9 +60,9 @@ pub(super) fn run(
     cancel: &AtomicBool,
     write: bool,
 ) -> Result<ImportReport> {
-    let (entry, detected, delimiter) = choose_format(src, opts)?;
+    let (entry, detected, read) = choose_format(src, opts)?;
     let base_ctx = ParseCtx {
-        delimiter,
+        read,
         tank: opts.tank.unwrap_or(1),
         utc_offset_minutes: opts.server_utc_offset_minutes,
         ..ParseCtx::default()
