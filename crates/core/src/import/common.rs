@@ -160,6 +160,8 @@ pub struct ParseCtx {
     pub tank: u8,
     /// LubeLogger backup: the server's UTC offset, when the user gave it.
     pub utc_offset_minutes: Option<i32>,
+    /// The garage's clock: rows dated after it are plans (Fuelio's upcoming costs).
+    pub now: chrono::NaiveDateTime,
 }
 
 impl Default for ParseCtx {
@@ -169,6 +171,7 @@ impl Default for ParseCtx {
             read: ReadOpts::default(),
             tank: 1,
             utc_offset_minutes: None,
+            now: chrono::NaiveDateTime::MAX,
         }
     }
 }

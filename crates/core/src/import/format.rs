@@ -56,7 +56,8 @@ impl<'a> Head<'a> {
 /// One app's file format: how to recognise it and how to read it into events.
 pub trait Format {
     const NAME: FormatId;
-    /// The day/month order the format always uses, if it has one.
+    /// The day/month order the format uses when every date of a file reads both ways (a
+    /// date that only fits the other order still wins).
     const DATE_ORDER: Option<DateOrder> = None;
     /// A binary container (zip, database), not a CSV: skips the text checks.
     const BINARY: bool = false;

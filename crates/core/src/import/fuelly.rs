@@ -13,7 +13,7 @@ pub struct Fuelly;
 
 impl Format for Fuelly {
     const NAME: FormatId = FormatId::Fuelly;
-    // Fuelly's web export writes MM/DD/YYYY whatever the account's locale.
+    // Fuelly writes month-first (or ISO) dates: month-first when a file does not say.
     const DATE_ORDER: Option<super::DateOrder> = Some(super::DateOrder::Mdy);
     fn detect(head: &Head<'_>) -> u8 {
         if head.has(&["carname", "fuelupdate"]) {

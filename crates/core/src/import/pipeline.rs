@@ -65,6 +65,7 @@ pub(super) fn run(
         read,
         tank: opts.tank.unwrap_or(1),
         utc_offset_minutes: opts.server_utc_offset_minutes,
+        now: garage.now(),
         ..ParseCtx::default()
     };
 
