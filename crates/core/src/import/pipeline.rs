@@ -111,6 +111,7 @@ pub(super) fn run(
         ..base_ctx
     };
     let keys = existing_keys(garage, &targets)?;
+    let stored = stored_fills(garage, &targets)?;
     let mut checker = Checker {
         targets,
         order,
@@ -119,6 +120,7 @@ pub(super) fn run(
         file_keys: Default::default(),
         total: scan.rows,
         collect_fills: scan.has_economy,
+        stored,
         fields: Vec::new(),
         rebuilt,
         actions: flags.actions,
@@ -401,4 +403,32 @@ impl Scan {
         }
         Ok(())
     }
+}
+
+/// The fill-ups existing target vehicles already have, for the average they will show.
+fn stored_fills(
+    garage: &Garage,
+    targets: &[super::targets::Target],
+) -> Result<Vec<Vec<super::check::Fill>>> {
+    targets
+        .iter()
+        .map(|t| {
+            if t.is_new || !t.public.included {
+                return Ok(Vec::new());
+            }
+            Ok(garage
+                .fuel_records(&t.vehicle.id, crate::Page::ALL)?
+                .iter()
+                .map(|r| super::check::Fill {
+                    at: r.occurred_at,
+                    odometer: r.odometer.value,
+                    quantity: r.quantity.value,
+                    source: 0.0,
+                    line: 0,
+                    full: r.is_full,
+                    missed: r.missed_previous,
+                })
+                .collect())
+        })
+        .collect()
 }
