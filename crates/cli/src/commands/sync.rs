@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use glovebox_core::sync::{self, SyncEngine};
-use glovebox_core::Garage;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -63,8 +62,8 @@ fn when(ms: Option<i64>) -> String {
 }
 
 pub fn run(args: SyncArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let path = args.db.unwrap_or_else(crate::default_db_path);
-    let garage = Garage::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let app = crate::open_app(args.db)?;
+    let garage = app.garage().clone();
     match args.command {
         SyncCommand::Login {
             server,
@@ -97,7 +96,6 @@ pub fn run(args: SyncArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let Some(config) = sync::load_config(&garage)? else {
                 bail!("not logged in: run `glovebox sync login --server URL --user NAME` first");
             };
-            let garage = std::sync::Arc::new(garage);
             let report = runtime()?.block_on(async move {
                 let handle = SyncEngine::start(garage, Some(config));
                 let r = handle.sync_now().await;
