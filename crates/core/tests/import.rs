@@ -1,80 +1,17 @@
 //! Importers against hand-made fixtures in each format (expected totals and economy
 //! computed by hand in the comments), malformed files, re-import, skip, cancel.
 
-use std::path::PathBuf;
+mod import_support;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use glovebox_core::economy::{self, FillRole, FillUp};
-use glovebox_core::export::backup;
 use glovebox_core::import::{
     self, BytesSource, DateOrder, FormatId, ImportError, ImportOptions, ImportReport, Phase,
 };
 use glovebox_core::units::{Currency, DistanceUnit, EconomyUnit, VolumeUnit};
-use glovebox_core::vehicles::Vehicle;
 use glovebox_core::{Error, Garage, Page};
-
-fn garage() -> (tempfile::TempDir, Garage) {
-    let dir = tempfile::tempdir().unwrap();
-    let g = Garage::open(dir.path().join("g.db")).unwrap();
-    (dir, g)
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/import")
-        .join(name)
-}
-
-fn commit(g: &Garage, name: &str, opts: &ImportOptions) -> glovebox_core::Result<ImportReport> {
-    import::commit(g, &fixture(name), opts, &|_| {}, &AtomicBool::new(false))
-}
-
-/// Everything in the database, as the backup sees it (minus its timestamp).
-fn snapshot(g: &Garage) -> String {
-    let mut out = Vec::new();
-    backup::write(g, &mut out).unwrap();
-    let s = String::from_utf8(out).unwrap();
-    let i = s.find("\"created_at\"").unwrap();
-    let j = i + s[i..].find(",\"vehicles\"").unwrap();
-    format!("{}{}", &s[..i], &s[j..])
-}
-
-fn vehicle(g: &Garage, name: &str) -> Vehicle {
-    g.vehicles(true)
-        .unwrap()
-        .into_iter()
-        .find(|v| v.name == name)
-        .unwrap_or_else(|| panic!("no vehicle {name}"))
-}
-
-/// Economy of each fill that closes a valid segment, oldest first, in `unit`.
-fn closing_economy(g: &Garage, v: &Vehicle, unit: EconomyUnit) -> Vec<f64> {
-    let mut fills: Vec<FillUp> = g
-        .fuel_records(&v.id, Page::ALL)
-        .unwrap()
-        .iter()
-        .map(FillUp::from)
-        .collect();
-    fills.reverse();
-    let s = economy::compute(&fills, v.distance_unit, v.volume_unit);
-    s.fills
-        .iter()
-        .filter(|f| matches!(f.role, FillRole::Closes { .. }))
-        .map(|f| {
-            let e = f.economy.unwrap().value_in(unit).unwrap();
-            (e * 1000.0).round() / 1000.0
-        })
-        .collect()
-}
-
-fn total_cost(g: &Garage, v: &Vehicle) -> i64 {
-    g.fuel_records(&v.id, Page::ALL)
-        .unwrap()
-        .iter()
-        .map(|r| r.total_cost.minor)
-        .sum()
-}
+use import_support::*;
 
 #[test]
 fn lubelogger_fuel_with_bom_crlf_quotes_partial_and_missed() {
@@ -455,9 +392,15 @@ fn malformed_files_are_refused_with_line_and_column_and_nothing_is_written() {
         ),
         (
             "wrong section order",
-            b"\"## Log\"\n\"Data\",\"Odo (km)\"\n\"## Vehicle\"\n".to_vec(),
+            b"\"## Log\"\n\"Data\",\"Odo (km)\",\"Fuel (litres)\"\n\"## Vehicle\"\n".to_vec(),
             None,
-            |e| matches!(e, Error::Import(ImportError::Structure { line: 1, .. })),
+            |e| matches!(e, Error::Import(ImportError::Structure { line: 3, reason }) if reason.contains("after ## Log")),
+        ),
+        (
+            "a log header without units and no vehicle section",
+            b"\"## Log\"\n\"Data\",\"Odo\",\"Fuel\"\n".to_vec(),
+            None,
+            |e| matches!(e, Error::Import(ImportError::Structure { line: 2, reason }) if reason.contains("fuel unit")),
         ),
         ("empty", Vec::new(), None, |e| {
             matches!(e, Error::Import(ImportError::Empty))
@@ -631,22 +574,4 @@ fn fuelly_trip_logged_rows_get_their_odometer_rebuilt() {
     odo.reverse();
     assert_eq!(odo, vec![250.0, 450.0]);
     assert_eq!(closing_economy(&g, &beetle, EconomyUnit::MpgUs), vec![25.0]);
-}
-
-/// Options with the currency the fixtures' apps do not write down (and, for files that
-/// carry no units at all, the units: see `lube`).
-fn eur() -> ImportOptions {
-    ImportOptions {
-        currency: Some(glovebox_core::units::Currency::EUR),
-        ..ImportOptions::default()
-    }
-}
-
-/// km, litres and euros, for files that carry no units (LubeLogger CSVs, Drivvo).
-fn metric() -> ImportOptions {
-    ImportOptions {
-        distance_unit: Some(DistanceUnit::Kilometre),
-        volume_unit: Some(VolumeUnit::Litre),
-        ..eur()
-    }
 }

@@ -13,6 +13,13 @@ const HEADERS: &[&str] = &[
     "car_name,model,mpg,odometer,miles,gallons,price,fuelup_date,partial_fuelup,missed_fuelup\n",
     "\"## Vehicle\"\n\"Name\",\"DistUnit\",\"FuelUnit\"\n\"X\",\"0\",\"0\"\n\"## Log\"\n\"Data\",\"Odo (km)\",\"Fuel (litres)\",\"Full\",\"Price (optional)\",\"Missed\"\n",
     "##Refuelling\nDate;Odometer;Volume;Total cost;Full tank?\n",
+    "##Refuelling\r\"Одометр (км)\",\"Дата\",\"Топливо\",\"Цена / л\",\"Общая стоимость\",\"Объем\",\"Полный бак\",\"Второе топливо\",\"Цена / л\",\"Общая стоимость\",\"Объем\",\"Полный бак\" 2\r",
+    "#Reabastecimiento\nOdómetro,Fecha,Combustible,Precio/L,Costo total,Volumen,Tanque lleno,Notas\n",
+    "car_name, model, l/100km,  odometer, km, litres, price, fuelup_date, partial_fuelup\n",
+    "car_name, service_date, odometer, price, service_type, sub_service_types, notes\n",
+    "Type,MPG,Date,Time,Vehicle,Odometer,Filled Up,Cost/Gallon,Gallons,Total Cost,Services\n",
+    "\"## Vehicle\"\n\"Name\",\"DistUnit\",\"FuelUnit\",\"TankCount\",\"Tank1Type\",\"Tank2Type\",\"FuelUnitTank2\"\n\"X\",\"0\",\"4\",\"2\",\"500\",\"100\",\"0\"\n\"## Costs\"\n\"CostTitle\",\"Date\",\"Odo\",\"Cost\",\"RemindDate\",\"RepeatMonths\",\"isTemplate\"\n",
+    "PK\x03\x04\x14\x00\x00\x00\x08\x00vehicle-1-sync.csv",
 ];
 
 fn formats() -> Vec<Option<FormatId>> {
@@ -36,7 +43,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
-    fn parsers_never_panic(header in 0usize..HEADERS.len(), body in csvish(), raw in prop::collection::vec(any::<u8>(), 0..200)) {
+    fn parsers_never_panic(header in 0usize..HEADERS.len(), body in csvish(), raw in prop::collection::vec(any::<u8>(), 0..200), tank in 0u8..4) {
         let dir = tempfile::tempdir().unwrap();
         let g = Garage::open(dir.path().join("g.db")).unwrap();
         for input in [
@@ -44,7 +51,7 @@ proptest! {
             raw.clone(),
         ] {
             for format in formats() {
-                let opts = ImportOptions { format, ..Default::default() };
+                let opts = ImportOptions { format, tank: Some(tank), ..Default::default() };
                 let _ = import::preview_source(&g, &BytesSource(&input), &opts);
             }
         }

@@ -53,7 +53,8 @@ pub struct ImportArgs {
     /// be told from the stored times.
     #[arg(long, value_parser = parse_offset, allow_hyphen_values = true)]
     pub server_utc_offset: Option<i32>,
-    /// Fuelio two-tank vehicle: import the fills of this tank (1 or 2).
+    /// Two-tank vehicle (Fuelio's tanks, Drivvo's second/third fuel): import the fills
+    /// of this tank (1 to 3); the other tank's fills are listed as left out.
     #[arg(long)]
     pub tank: Option<u8>,
     /// Leave out the row at this line whose odometer reading was flagged (repeatable).
@@ -227,6 +228,23 @@ fn print_report(r: &ImportReport, out: &mut dyn Write) -> anyhow::Result<()> {
             unit(v.volume_unit.map(|u| u.label())),
             unit(v.currency.as_ref().map(|c| c.code()))
         )?;
+        if let Some(e) = &v.economy {
+            let show = |x: Option<f64>| {
+                x.map_or("none yet".to_owned(), |x| {
+                    format!("{x:.2} {}", e.unit.label())
+                })
+            };
+            let strict = if e.without_flagged == e.average {
+                String::new()
+            } else {
+                format!(" (without the flagged rows: {})", show(e.without_flagged))
+            };
+            writeln!(
+                out,
+                "  average economy after import: {}{strict}",
+                show(e.average)
+            )?;
+        }
     }
     let c = r.new_records;
     let verb = if r.committed {

@@ -304,6 +304,28 @@ pub struct TargetVehicle {
     pub included: bool,
     /// Records of this vehicle that are new.
     pub records: Counts,
+    /// The economy the vehicle will show once this import is written (set for vehicles
+    /// that get fill-ups).
+    #[serde(default)]
+    pub economy: Option<ImportEconomy>,
+}
+
+/// The lifetime average fuel economy a vehicle will show after an import: its stored
+/// fill-ups and the file's, with the odometer decisions applied (skipped rows left out,
+/// fixed readings corrected, confirmed ones as written). The wizard shows it next to
+/// each flagged row's decision, so no decision changes the average without a word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportEconomy {
+    /// The vehicle's economy unit, which both figures are in.
+    pub unit: EconomyUnit,
+    /// The average the dashboard will show (`None`: no full-to-full segment yet).
+    pub average: Option<f64>,
+    /// The strict figure: the same without any row the odometer guard flagged (what
+    /// skipping them all gives). Equal to `average` when nothing is flagged.
+    pub without_flagged: Option<f64>,
+    /// Valid full-to-full segments behind `average`.
+    pub segments: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -74,14 +74,6 @@ pub fn compare(
     own_unit: EconomyUnit,
 ) -> (Vec<EconomyMismatch>, u64) {
     let fills = &mut data.fills;
-    // The engine's order (odometer, time, partial before full), so that windows cut at a
-    // full fill give every segment exactly as one call over all fills would.
-    fills.sort_by(|a, b| {
-        a.odometer
-            .total_cmp(&b.odometer)
-            .then(a.at.cmp(&b.at))
-            .then(a.full.cmp(&b.full))
-    });
     let mut unit: Option<EconomyUnit> = None;
     let mut pending: Vec<(u32, f64, Economy)> = Vec::new();
     let mut out = Vec::new();
@@ -101,30 +93,8 @@ pub fn compare(
             }
         }
     };
-    let mut start = 0;
-    while start < fills.len() {
-        // Cut at a full fill further along than the one before it: it closes (or anchors)
-        // in this window and anchors the next one, so nothing straddles the cut.
-        let mut end = (start + WINDOW).min(fills.len() - 1);
-        while end + 1 < fills.len()
-            && !(fills[end].full && fills[end].odometer > fills[end - 1].odometer)
-        {
-            end += 1;
-        }
-        let window: Vec<FillUp> = fills[start..=end]
-            .iter()
-            .map(|f| FillUp {
-                id: f.line.to_string(),
-                occurred_at: f.at,
-                odometer: f.odometer,
-                quantity: f.quantity,
-                total_cost_minor: 0,
-                is_full: f.full,
-                missed_previous: f.missed,
-            })
-            .collect();
-        let summary = economy::compute(&window, distance, volume);
-        let by_line: std::collections::HashMap<u32, f64> = fills[start..=end]
+    for_each_window(fills, distance, volume, &mut |window, summary| {
+        let by_line: std::collections::HashMap<u32, f64> = window
             .iter()
             .filter(|f| f.source > 0.0)
             .map(|f| (f.line, f.source))
@@ -152,11 +122,7 @@ pub fn compare(
                 }
             }
         }
-        if end + 1 >= fills.len() {
-            break;
-        }
-        start = end;
-    }
+    });
     if unit.is_none() {
         let u = pick_unit(&pending, volume, own_unit);
         for p in pending.drain(..) {
@@ -165,6 +131,75 @@ pub fn compare(
     }
     out.sort_by_key(|m| m.line);
     (out, count)
+}
+
+/// Runs the engine over `fills` in windows cut at full fills (sorted into the engine's
+/// order first), so its per-fill output never holds a million rows at once; every segment
+/// is in exactly one window, as one call over all fills would give it.
+fn for_each_window(
+    fills: &mut [Fill],
+    distance: DistanceUnit,
+    volume: VolumeUnit,
+    f: &mut dyn FnMut(&[Fill], &economy::EconomySummary),
+) {
+    // The engine's order (odometer, time, partial before full).
+    fills.sort_by(|a, b| {
+        a.odometer
+            .total_cmp(&b.odometer)
+            .then(a.at.cmp(&b.at))
+            .then(a.full.cmp(&b.full))
+    });
+    let mut start = 0;
+    while start < fills.len() {
+        // Cut at a full fill further along than the one before it: it closes (or anchors)
+        // in this window and anchors the next one, so nothing straddles the cut.
+        let mut end = (start + WINDOW).min(fills.len() - 1);
+        while end + 1 < fills.len()
+            && !(fills[end].full && fills[end].odometer > fills[end - 1].odometer)
+        {
+            end += 1;
+        }
+        let window: Vec<FillUp> = fills[start..=end]
+            .iter()
+            .map(|f| FillUp {
+                id: f.line.to_string(),
+                occurred_at: f.at,
+                odometer: f.odometer,
+                quantity: f.quantity,
+                total_cost_minor: 0,
+                is_full: f.full,
+                missed_previous: f.missed,
+            })
+            .collect();
+        let summary = economy::compute(&window, distance, volume);
+        f(&fills[start..=end], &summary);
+        if end + 1 >= fills.len() {
+            break;
+        }
+        start = end;
+    }
+}
+
+/// The lifetime average over these fills (the dashboard's figure: total distance over
+/// total fuel of the valid segments) and the number of valid segments.
+pub fn average(
+    fills: &mut [Fill],
+    distance: DistanceUnit,
+    volume: VolumeUnit,
+) -> (Option<Economy>, u64) {
+    let (mut d, mut q, mut n) = (0.0, 0.0, 0u64);
+    for_each_window(fills, distance, volume, &mut |_, s| {
+        for seg in &s.segments {
+            d += seg.distance.value;
+            q += seg.fuel.value;
+            n += 1;
+        }
+    });
+    let e = Economy::from_distance_and_fuel(
+        crate::units::Distance::new(d, distance),
+        crate::units::Volume::new(q, volume),
+    );
+    (e, n)
 }
 
 fn pick_unit(pairs: &[(u32, f64, Economy)], volume: VolumeUnit, own: EconomyUnit) -> EconomyUnit {

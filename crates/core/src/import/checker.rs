@@ -61,7 +61,11 @@ pub(super) struct Checker {
     /// Content keys of the file's rows so far.
     pub(super) file_keys: KeySet,
     pub(super) total: u64,
+    /// The file has its own economy figures to cross-check.
     pub(super) collect_fills: bool,
+    /// Fill-ups already stored for each target (existing vehicles), for the average the
+    /// vehicle will show after the import.
+    pub(super) stored: Vec<Vec<Fill>>,
     /// Record field → file column, from the parser (see `Event::Fields`).
     pub(super) fields: Vec<(&'static str, String)>,
     /// Odometers rebuilt from trip distances, by line.
@@ -267,7 +271,7 @@ impl Checker {
                     tags: tags.clone(),
                 };
                 let r = input.validate(v, self.now).map_err(verr)?;
-                if self.collect_fills {
+                {
                     if self.out.fills.len() <= it.vehicle {
                         self.out.fills.resize_with(it.vehicle + 1, Fills::default);
                     }
@@ -489,6 +493,68 @@ impl Checker {
         row
     }
 
+    /// The average each vehicle will show once the import is written, and the strict
+    /// figure without the flagged rows; a confirmed reading that changes the average is
+    /// named in a warning.
+    fn economies(
+        &self,
+        flags: &[super::OdometerFlag],
+        warnings: &mut Vec<String>,
+    ) -> Vec<Option<super::ImportEconomy>> {
+        let flagged: std::collections::HashSet<u32> = flags
+            .iter()
+            .map(|f| f.line.min(u32::MAX as u64) as u32)
+            .collect();
+        let round = |e: Option<crate::units::Economy>, unit| {
+            e.and_then(|e| e.value_in(unit))
+                .map(|v| (v * 1e6).round() / 1e6)
+        };
+        let mut out = Vec::with_capacity(self.targets.len());
+        for (i, t) in self.targets.iter().enumerate() {
+            let file = self.out.fills.get(i).map_or(&[][..], |f| &f.fills[..]);
+            if !t.public.included || file.is_empty() {
+                out.push(None);
+                continue;
+            }
+            let v = &t.vehicle;
+            let stored = self.stored.get(i).map_or(&[][..], |s| &s[..]);
+            let mut all: Vec<Fill> = stored.iter().chain(file).copied().collect();
+            let (avg, segments) = check::average(&mut all, v.distance_unit, v.volume_unit);
+            all.retain(|f| f.line == 0 || !flagged.contains(&f.line));
+            let (strict, _) = check::average(&mut all, v.distance_unit, v.volume_unit);
+            let e = super::ImportEconomy {
+                unit: v.economy_unit,
+                average: round(avg, v.economy_unit),
+                without_flagged: round(strict, v.economy_unit),
+                segments,
+            };
+            let confirmed: Vec<String> = flags
+                .iter()
+                .filter(|f| f.vehicle == t.public.name && f.kind == RecordKind::Fuel)
+                .filter(|f| f.action == Some(OdometerAction::Confirm))
+                .map(|f| format!("line {} ({})", f.line, f.odometer))
+                .collect();
+            if !confirmed.is_empty() && e.average != e.without_flagged {
+                let show = |x: Option<f64>| {
+                    x.map_or("none".to_owned(), |x| {
+                        format!("{x:.2} {}", v.economy_unit.label())
+                    })
+                };
+                warnings.push(format!(
+                    "{}: the confirmed odometer reading(s) at {} are imported as written, so \
+                     the average economy becomes {} (without the flagged rows it is {}); \
+                     skip or fix them to keep the strict figure",
+                    v.name,
+                    confirmed.join(", "),
+                    show(e.average),
+                    show(e.without_flagged)
+                ));
+            }
+            out.push(Some(e));
+        }
+        out
+    }
+
     pub(super) fn finish(
         mut self,
         format: FormatId,
@@ -499,18 +565,21 @@ impl Checker {
     ) -> ImportReport {
         let mut mismatches: Vec<EconomyMismatch> = Vec::new();
         let mut mismatch_count = 0;
-        for (i, fills) in self.out.fills.iter_mut().enumerate() {
-            let v = &self.targets[i].vehicle;
-            let (m, n) = check::compare(
-                &v.name,
-                fills,
-                v.distance_unit,
-                v.volume_unit,
-                v.economy_unit,
-            );
-            mismatches.extend(m);
-            mismatch_count += n;
+        if self.collect_fills {
+            for (i, fills) in self.out.fills.iter_mut().enumerate() {
+                let v = &self.targets[i].vehicle;
+                let (m, n) = check::compare(
+                    &v.name,
+                    fills,
+                    v.distance_unit,
+                    v.volume_unit,
+                    v.economy_unit,
+                );
+                mismatches.extend(m);
+                mismatch_count += n;
+            }
         }
+        let economies = self.economies(&extras.odometer_flags, &mut warnings);
         if mismatch_count as usize > mismatches.len() {
             warnings.push(format!(
                 "{mismatch_count} rows' economy differs from Glovebox's by more than 1%; the first {} are listed",
@@ -554,6 +623,7 @@ impl Checker {
             .map(|(i, t)| {
                 let mut p = t.public;
                 p.records = per_vehicle.get(i).copied().unwrap_or_default();
+                p.economy = economies.get(i).cloned().flatten();
                 p.records.vehicles = (t.is_new && created.contains(&i)) as u64;
                 if t.is_new && !created.contains(&i) {
                     // Nothing new for it: no vehicle is (or would be) created.

@@ -5,10 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::dates::{DateEvidence, DateParts};
-use super::{AttachmentRef, ImportError, LeftOut, Need, RowError};
+pub use super::reading::{read_records, sniff_delimiter, ReadOpts};
+use super::{numbers, AttachmentRef, ImportError, LeftOut, Need, RowError};
 use crate::reminders::{Schedule, Thresholds};
 use crate::service::ServiceKind;
-use crate::units::{parse_decimal, parse_decimal_minor, DistanceUnit, FuelKind, VolumeUnit};
+use crate::units::{DistanceUnit, FuelKind, VolumeUnit};
 
 /// A vehicle as a file describes it. Units are `None` when the format does not say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,21 +154,24 @@ pub type Sink<'a> = dyn FnMut(Event) -> Result<(), ImportError> + 'a;
 pub struct ParseCtx {
     /// Minor-unit digits of the target currency, for exact money parsing.
     pub money_digits: u8,
-    /// The CSV field separator sniffed from the head.
-    pub delimiter: u8,
-    /// Fuelio: the tank whose fills are imported (1 or 2).
+    /// How the file is read (separator, line ends, decimal separator), sniffed from the head.
+    pub read: ReadOpts,
+    /// Fuelio and Drivvo: the tank whose fills are imported (1 or 2).
     pub tank: u8,
     /// LubeLogger backup: the server's UTC offset, when the user gave it.
     pub utc_offset_minutes: Option<i32>,
+    /// The garage's clock: rows dated after it are plans (Fuelio's upcoming costs).
+    pub now: chrono::NaiveDateTime,
 }
 
 impl Default for ParseCtx {
     fn default() -> Self {
         ParseCtx {
             money_digits: 2,
-            delimiter: b',',
+            read: ReadOpts::default(),
             tank: 1,
             utc_offset_minutes: None,
+            now: chrono::NaiveDateTime::MAX,
         }
     }
 }
@@ -246,9 +250,25 @@ pub struct Row<'a> {
     pub rec: &'a csv::StringRecord,
     pub cols: &'a Columns,
     pub line: u64,
+    /// The file's decimal separator, when its amounts proved one.
+    pub decimal: Option<u8>,
 }
 
-impl Row<'_> {
+impl<'a> Row<'a> {
+    pub fn new(
+        rec: &'a csv::StringRecord,
+        cols: &'a Columns,
+        line: u64,
+        ctx: &ParseCtx,
+    ) -> Row<'a> {
+        Row {
+            rec,
+            cols,
+            line,
+            decimal: ctx.read.decimal,
+        }
+    }
+
     pub fn text(&self, col: Option<usize>) -> &str {
         col.and_then(|c| self.rec.get(c)).unwrap_or("").trim()
     }
@@ -276,11 +296,7 @@ impl Row<'_> {
     }
 
     pub fn number(&self, col: Option<usize>) -> Result<f64, RowError> {
-        let t = self.text(col);
-        if let Some(v) = plain_number(t) {
-            return Ok(v);
-        }
-        parse_decimal(t).map_err(|e| self.err(col, e))
+        numbers::number(self.text(col), self.decimal).map_err(|e| self.err(col, e))
     }
 
     pub fn opt_number(&self, col: Option<usize>) -> Result<Option<f64>, RowError> {
@@ -292,20 +308,12 @@ impl Row<'_> {
 
     /// Money in minor units; an empty cell is zero (many apps leave cost out).
     pub fn money(&self, col: Option<usize>, digits: u8) -> Result<i64, RowError> {
-        let t = strip_currency(self.text(col));
-        let t = t.as_ref();
-        if t.is_empty() {
-            return Ok(0);
-        }
-        if let Some(v) = plain_minor(t, digits) {
-            return Ok(v);
-        }
-        parse_decimal_minor(t, digits)
-            .or_else(|_| {
-                // More decimals than the currency has (a per-litre-precise total): round.
-                parse_decimal(t).map(|v| (v * 10f64.powi(digits as i32)).round() as i64)
-            })
-            .map_err(|e| self.err(col, e))
+        Ok(self.opt_money(col, digits)?.unwrap_or(0))
+    }
+
+    /// Money in minor units; `None` for an empty cell.
+    pub fn opt_money(&self, col: Option<usize>, digits: u8) -> Result<Option<i64>, RowError> {
+        numbers::money(self.text(col), digits, self.decimal).map_err(|e| self.err(col, e))
     }
 
     pub fn flag(&self, col: Option<usize>, default: bool) -> Result<bool, RowError> {
@@ -328,66 +336,6 @@ impl Row<'_> {
     }
 }
 
-/// "1234.5" as most exports write numbers: parsed without the allocation that the
-/// general (both separators, grouping) parser needs. `None` sends it to the general one.
-fn plain_number(t: &str) -> Option<f64> {
-    let digits = t.strip_prefix('-').unwrap_or(t);
-    let ok = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().filter(|&b| b == b'.').count() <= 1
-        && digits != ".";
-    ok.then(|| t.parse().ok()).flatten()
-}
-
-/// "61.23" in a currency with `digits` decimals, exactly, without allocating.
-fn plain_minor(t: &str, digits: u8) -> Option<i64> {
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty()
-        || frac.len() > digits as usize
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || int.len() > 15
-    {
-        return None;
-    }
-    let mut v: i64 = int.parse().ok()?;
-    for i in 0..digits as usize {
-        let d = frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
-        v = v * 10 + d;
-    }
-    Some(if neg { -v } else { v })
-}
-
-/// "R$ 12,50", "12.50 €", "-$1,234.56", "($5.00)" -> the number: LubeLogger writes costs
-/// with the server culture's currency format (`ToString("C")`), other apps put signs
-/// around amounts. Grouping spaces (no-break, narrow no-break) stay for the number parser.
-fn strip_currency(t: &str) -> std::borrow::Cow<'_, str> {
-    let plain = |c: char| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+');
-    if t.chars().all(plain) {
-        return t.into();
-    }
-    let negative = t.contains('-') || (t.contains('(') && t.contains(')'));
-    let kept: String = t
-        .chars()
-        .filter(|&c| {
-            c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'')
-        })
-        .collect();
-    let kept = kept.trim_matches(|c: char| !c.is_ascii_digit());
-    if kept.is_empty() {
-        return "".into();
-    }
-    if negative {
-        format!("-{kept}").into()
-    } else {
-        kept.to_owned().into()
-    }
-}
-
 /// Tags as apps write them: LubeLogger separates them with spaces, Fuelly with commas
 /// (so "road trip,summer" is two tags, not three).
 pub fn split_tags(t: &str) -> Vec<String> {
@@ -404,16 +352,89 @@ pub fn split_tags(t: &str) -> Vec<String> {
         .collect()
 }
 
-/// Yes/no in the languages the supported apps export in.
+/// Yes/no in the languages the supported apps export in (Drivvo translates its
+/// "Full tank" column's values: Sim/Não, Да/Нет, Ja/Nej, Tak/Nie, …).
 pub fn parse_bool(t: &str) -> Option<bool> {
-    let l = t.trim().to_lowercase();
+    let l = t.trim().trim_end_matches(['.', '!']).to_lowercase();
     const YES: &[&str] = &[
-        "yes", "y", "true", "t", "1", "x", "sim", "s", "sí", "si", "oui", "o", "ja", "j", "sì",
-        "tak", "da", "ano", "igen", "evet", "kyllä", "full", "-1",
+        "yes",
+        "y",
+        "true",
+        "t",
+        "1",
+        "x",
+        "sim",
+        "s",
+        "sí",
+        "si",
+        "oui",
+        "o",
+        "ja",
+        "j",
+        "sì",
+        "tak",
+        "da",
+        "ano",
+        "áno",
+        "igen",
+        "evet",
+        "kyllä",
+        "full",
+        "-1",
+        "да",
+        "так",
+        "је",
+        "jah",
+        "taip",
+        "jā",
+        "ναι",
+        "是",
+        "はい",
+        "예",
+        "ya",
+        "có",
+        "ใช่",
+        "כן",
+        "نعم",
+        "हाँ",
+        "on",
     ];
     const NO: &[&str] = &[
-        "no", "n", "false", "f", "0", "não", "nao", "non", "nein", "nee", "nej", "nei", "ei",
-        "nie", "ne", "nem", "hayır", "hayir", "partial",
+        "no",
+        "n",
+        "false",
+        "f",
+        "0",
+        "não",
+        "nao",
+        "non",
+        "nein",
+        "nee",
+        "nej",
+        "nei",
+        "ei",
+        "nie",
+        "ne",
+        "nem",
+        "hayır",
+        "hayir",
+        "partial",
+        "нет",
+        "ні",
+        "не",
+        "nu",
+        "nē",
+        "όχι",
+        "否",
+        "いいえ",
+        "아니요",
+        "tidak",
+        "không",
+        "ไม่",
+        "לא",
+        "لا",
+        "नहीं",
+        "off",
     ];
     if YES.contains(&l.as_str()) {
         Some(true)
@@ -424,142 +445,20 @@ pub fn parse_bool(t: &str) -> Option<bool> {
     }
 }
 
-// ----- reading -----------------------------------------------------------------------------
-
-/// The field separator: exports from European locales often use ';'.
-pub fn sniff_delimiter(head: &[u8]) -> u8 {
-    let text = String::from_utf8_lossy(head);
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.trim_start_matches('"').starts_with('#'))
-        .take(5)
-        .collect();
-    let count = |d: char| -> usize {
-        lines
-            .iter()
-            .map(|l| {
-                let mut quoted = false;
-                l.chars()
-                    .filter(|&c| {
-                        if c == '"' {
-                            quoted = !quoted;
-                        }
-                        !quoted && c == d
-                    })
-                    .count()
-            })
-            .sum()
-    };
-    [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&d| (count(d as char), d == b','))
-        .unwrap_or(b',')
-}
-
-/// Streams the records of a CSV file to `f` with their 1-based line numbers, skipping
-/// blank lines. Rows that are not UTF-8 are read as Windows-1252 (older Windows exports)
-/// and reported once as a warning.
-pub fn read_records(
-    input: Box<dyn std::io::BufRead + Send + '_>,
-    delimiter: u8,
-    sink: &mut Sink<'_>,
-    f: &mut dyn FnMut(&csv::StringRecord, u64, &mut Sink<'_>) -> Result<(), ImportError>,
-) -> Result<(), ImportError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        // '\n' alone ends a record: with the default CRLF handling the csv crate's line
-        // numbers drift on CRLF files. A trailing '\r' stays in the last field, and every
-        // field is trimmed before use.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(input);
-    let mut raw = csv::ByteRecord::new();
-    let mut warned = false;
-    loop {
-        let line = rdr.position().line();
-        match rdr.read_byte_record(&mut raw) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                return Err(match e.into_kind() {
-                    csv::ErrorKind::Io(io) => ImportError::Io(io),
-                    other => ImportError::Structure {
-                        line,
-                        reason: format!("unreadable CSV: {other:?}"),
-                    },
-                })
-            }
-        }
-        let line = raw.position().map(|p| p.line()).unwrap_or(line);
-        if raw.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
-        // Moved in and out rather than cloned: this loop runs once per row.
-        let rec = match csv::StringRecord::from_byte_record(std::mem::take(&mut raw)) {
-            Ok(r) => r,
-            Err(e) => {
-                if !warned {
-                    warned = true;
-                    sink(Event::Warning(format!(
-                        "line {line} is not UTF-8; read as Windows-1252 (Latin-1)"
-                    )))?;
-                }
-                e.into_byte_record()
-                    .iter()
-                    .map(|f| f.iter().map(|&b| b as char).collect::<String>())
-                    .collect()
-            }
-        };
-        f(&rec, line, sink)?;
-        raw = rec.into_byte_record();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn fast_paths_agree_with_the_general_parsers() {
-        use crate::units::{parse_decimal, parse_decimal_minor};
-        for t in ["0", "12", "12.5", "-3.25", "1234.56", "007.10", ".5", "5."] {
-            assert_eq!(plain_number(t), parse_decimal(t).ok(), "{t}");
-        }
-        for t in ["0", "12", "12.5", "-3.25", "1234.56", "007.10", "5."] {
-            assert_eq!(plain_minor(t, 2), parse_decimal_minor(t, 2).ok(), "{t}");
-        }
-        assert_eq!(
-            plain_minor("1.234", 2),
-            None,
-            "more decimals than the currency"
-        );
-        assert_eq!(plain_number("1,5"), None);
-        assert_eq!(plain_number("."), None);
-    }
-
-    #[test]
-    fn currency_formatted_amounts() {
-        for (t, v) in [
-            ("$1,234.56", "1,234.56"),
-            ("23,07\u{a0}€", "23,07"),
-            ("1\u{202f}234,56\u{a0}€", "1\u{202f}234,56"),
-            ("-$5.00", "-5.00"),
-            ("($5.00)", "-5.00"),
-            ("R$ 12,50", "12,50"),
-            ("CHF 1'234.50", "1'234.50"),
-            ("12.5", "12.5"),
-        ] {
-            assert_eq!(strip_currency(t), v, "{t}");
-        }
-    }
-
-    #[test]
     fn localised_yes_no() {
-        for y in ["Yes", "Sim", "Sí", "Oui", "Ja", "TRUE", "1"] {
+        for y in [
+            "Yes", "Sim", "Sí", "Oui", "Ja", "TRUE", "1", "Да", "Tak", "Ano",
+        ] {
             assert_eq!(parse_bool(y), Some(true), "{y}");
         }
-        for n in ["No", "Não", "Non", "Nein", "false", "0"] {
+        for n in [
+            "No", "Não", "Non", "Nein", "false", "0", "Нет", "Nej", "Nie",
+        ] {
             assert_eq!(parse_bool(n), Some(false), "{n}");
         }
         assert_eq!(parse_bool("maybe"), None);

@@ -19,7 +19,8 @@ pub struct DateParts {
 
 impl DateParts {
     pub fn parse(text: &str) -> Option<DateParts> {
-        let text = text.trim();
+        let spaced = unspace(text.trim());
+        let text = spaced.as_ref();
         let split = text
             .find(|c: char| c == 'T' || c.is_whitespace())
             .unwrap_or(text.len());
@@ -81,12 +82,46 @@ impl DateParts {
     }
 }
 
+/// "2024. 02. 13." (Hungarian, Korean) and "13. 2. 2024" (Czech, Slovak) as .NET's
+/// short date patterns write them: the spaces after the date's dots go.
+fn unspace(t: &str) -> std::borrow::Cow<'_, str> {
+    if !t.contains(". ") {
+        return t.into();
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut dots = 0;
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '.' && dots < 2 && out[..out.len() - 1].ends_with(|p: char| p.is_ascii_digit()) {
+            dots += 1;
+            let mut spaces = 0;
+            while chars.peek() == Some(&' ') {
+                chars.next();
+                spaces += 1;
+            }
+            if !chars.peek().is_some_and(char::is_ascii_digit) {
+                out.extend(std::iter::repeat_n(' ', spaces));
+            }
+        }
+    }
+    out.into()
+}
+
 fn parse_time(t: &str) -> Option<NaiveTime> {
-    if t.is_empty() {
+    // Nothing that could be a time ("13.02.2024 г.", Bulgarian's year suffix): no time.
+    if t.is_empty() || !t.contains(|c: char| c.is_ascii_digit()) {
         return Some(NaiveTime::MIN);
     }
+    // "5:30 p. m." (Spanish), "5:30 p.m.".
+    let t = &t
+        .to_ascii_lowercase()
+        .replace("a. m.", "am")
+        .replace("p. m.", "pm")
+        .replace("a.m.", "am")
+        .replace("p.m.", "pm");
     // Drop a zone suffix (Z, +02:00): records are local wall-clock times.
-    let t = t.trim_end_matches('Z');
+    let t = t.trim_end_matches(['Z', 'z']);
     let t = match t.rfind(['+']) {
         Some(i) if i > 0 => &t[..i],
         _ => t,
@@ -144,15 +179,16 @@ impl DateEvidence {
         }
     }
 
-    /// The order to use: the user's choice, the format's fixed one, or what the rows prove.
-    /// `Err` when only the user can decide.
+    /// The order to use: the user's choice, else what the rows prove, else the format's
+    /// own order (Fuelly writes month-first) when every date reads both ways. `Err` when
+    /// only the user can decide.
     pub fn decide(
         &self,
         chosen: Option<DateOrder>,
-        fixed: Option<DateOrder>,
+        format: Option<DateOrder>,
         warnings: &mut Vec<String>,
     ) -> Result<DateOrder, ImportError> {
-        if let Some(o) = chosen.or(fixed) {
+        if let Some(o) = chosen {
             return Ok(o);
         }
         match (&self.day_first_only, &self.month_first_only) {
@@ -172,7 +208,8 @@ impl DateEvidence {
                 ));
                 Ok(DateOrder::Mdy)
             }
-            (None, None) if self.year_last == 0 => Ok(DateOrder::Ymd),
+            (None, None) if self.year_last == 0 => Ok(format.unwrap_or(DateOrder::Ymd)),
+            (None, None) if format.is_some() => Ok(format.unwrap_or(DateOrder::Ymd)),
             // Every date reads the same day-first and month-first (05/05/2024): no need to
             // ask.
             (None, None) if self.ambiguous == 0 => Ok(DateOrder::Dmy),
@@ -205,6 +242,19 @@ mod tests {
         assert!(DateParts::parse("2024-02-30").is_none());
         assert!(DateParts::parse("yesterday").is_none());
         assert!(DateParts::parse("2024-01-01T10:00:00Z").is_some());
+        // .NET short dates of other cultures.
+        for (t, want) in [
+            ("2024. 02. 13.", "2024-02-13 00:00:00"),
+            ("13. 2. 2024", "2024-02-13 00:00:00"),
+            ("13.02.2024 г.", "2024-02-13 00:00:00"),
+            ("2024/2/13", "2024-02-13 00:00:00"),
+            ("13-2-2024", "2024-02-13 00:00:00"),
+            ("13/02/2024 5:30 p. m.", "2024-02-13 17:30:00"),
+            ("2025-08-24 17:37:33", "2025-08-24 17:37:33"),
+        ] {
+            let d = DateParts::parse(t).unwrap_or_else(|| panic!("{t}"));
+            assert_eq!(d.resolve(DateOrder::Dmy).unwrap().to_string(), want, "{t}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! fixed properties (date order, whether it is text); it never branches on a format.
 
 use super::api::{DateOrder, Detected, FormatId};
-use super::common::{norm, sniff_delimiter, ParseCtx, Sink};
+use super::common::{norm, ParseCtx, ReadOpts, Sink};
 use super::{ImportError, Source};
 
 /// The first bytes of a file, pre-digested for every format's `detect`.
@@ -15,20 +15,27 @@ pub struct Head<'a> {
     /// The first non-blank line split at the sniffed delimiter, normalised (`norm`).
     pub header: Vec<String>,
     pub delimiter: u8,
+    /// How the file reads (separator, line ends, decimal separator).
+    pub read: ReadOpts,
 }
 
 impl<'a> Head<'a> {
     pub fn new(bytes: &'a [u8]) -> Head<'a> {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         let text = String::from_utf8_lossy(bytes).to_lowercase();
-        let delimiter = sniff_delimiter(bytes);
-        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let read = ReadOpts::sniff(bytes);
+        let delimiter = read.delimiter;
+        let first = text
+            .split(['\n', '\r'])
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         let header = first.split(delimiter as char).map(norm).collect::<Vec<_>>();
         Head {
             bytes,
             text,
             header,
             delimiter,
+            read,
         }
     }
 
@@ -49,7 +56,8 @@ impl<'a> Head<'a> {
 /// One app's file format: how to recognise it and how to read it into events.
 pub trait Format {
     const NAME: FormatId;
-    /// The day/month order the format always uses, if it has one.
+    /// The day/month order the format uses when every date of a file reads both ways (a
+    /// date that only fits the other order still wins).
     const DATE_ORDER: Option<DateOrder> = None;
     /// A binary container (zip, database), not a CSV: skips the text checks.
     const BINARY: bool = false;

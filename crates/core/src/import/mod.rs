@@ -2,8 +2,9 @@
 //! write path.
 //!
 //! An import reads its file in two streamed passes, so memory does not grow with the file
-//! (beyond an 8-byte content hash per row for duplicate detection and, when the file
-//! carries its own economy figures, a small per-fill-up record for the cross-check):
+//! beyond an 8-byte content hash per row for duplicate detection and a 48-byte record per
+//! fill-up (for the average each vehicle will show, and the cross-check of the file's
+//! own economy figures):
 //! 1. *scan*: which vehicles the file holds and how its dates are written, so the
 //!    day/month order is decided over all rows, never guessed from the first one;
 //! 2. *check* (preview) or *check and write* (commit): every row is converted, validated
@@ -33,7 +34,9 @@ mod fuelly;
 mod guard;
 mod hammond;
 pub mod lubelogger;
+mod numbers;
 mod pipeline;
+mod reading;
 mod targets;
 
 use std::io::{BufRead, BufReader, Read};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use super::checker::{Checker, Outcome, PROGRESS_EVERY};
-use super::common::{DateEvidence, Event, ItemKind, ParseCtx, VehicleDraft};
+use super::common::{DateEvidence, Event, ItemKind, ParseCtx, ReadOpts, VehicleDraft};
 use super::format::{self, Entry, Head};
 use super::guard::{self, Reading};
 use super::targets::{existing_keys, resolve_targets};
@@ -24,7 +24,7 @@ const CHUNK: usize = 1024;
 fn choose_format(
     src: &dyn Source,
     opts: &ImportOptions,
-) -> Result<(Entry, Vec<super::Detected>, u8)> {
+) -> Result<(Entry, Vec<super::Detected>, ReadOpts)> {
     let raw = head_of(src, HEAD_BYTES)?;
     let head = Head::new(&raw);
     let ranked = format::rank(&head);
@@ -49,7 +49,7 @@ fn choose_format(
             return Err(fatal(ImportError::NotText { line: 1 }));
         }
     }
-    Ok((entry, ranked, head.delimiter))
+    Ok((entry, ranked, head.read))
 }
 
 pub(super) fn run(
@@ -60,11 +60,12 @@ pub(super) fn run(
     cancel: &AtomicBool,
     write: bool,
 ) -> Result<ImportReport> {
-    let (entry, detected, delimiter) = choose_format(src, opts)?;
+    let (entry, detected, read) = choose_format(src, opts)?;
     let base_ctx = ParseCtx {
-        delimiter,
+        read,
         tank: opts.tank.unwrap_or(1),
         utc_offset_minutes: opts.server_utc_offset_minutes,
+        now: garage.now(),
         ..ParseCtx::default()
     };
 
@@ -110,6 +111,7 @@ pub(super) fn run(
         ..base_ctx
     };
     let keys = existing_keys(garage, &targets)?;
+    let stored = stored_fills(garage, &targets)?;
     let mut checker = Checker {
         targets,
         order,
@@ -118,6 +120,7 @@ pub(super) fn run(
         file_keys: Default::default(),
         total: scan.rows,
         collect_fills: scan.has_economy,
+        stored,
         fields: Vec::new(),
         rebuilt,
         actions: flags.actions,
@@ -400,4 +403,32 @@ impl Scan {
         }
         Ok(())
     }
+}
+
+/// The fill-ups existing target vehicles already have, for the average they will show.
+fn stored_fills(
+    garage: &Garage,
+    targets: &[super::targets::Target],
+) -> Result<Vec<Vec<super::check::Fill>>> {
+    targets
+        .iter()
+        .map(|t| {
+            if t.is_new || !t.public.included {
+                return Ok(Vec::new());
+            }
+            Ok(garage
+                .fuel_records(&t.vehicle.id, crate::Page::ALL)?
+                .iter()
+                .map(|r| super::check::Fill {
+                    at: r.occurred_at,
+                    odometer: r.odometer.value,
+                    quantity: r.quantity.value,
+                    source: 0.0,
+                    line: 0,
+                    full: r.is_full,
+                    missed: r.missed_previous,
+                })
+                .collect())
+        })
+        .collect()
 }

@@ -205,6 +205,7 @@ pub(super) fn resolve_targets(
                 file_volume_unit: d.volume_unit,
                 included,
                 records: Counts::default(),
+                economy: None,
             },
             vehicle,
             input,

@@ -4,6 +4,7 @@ import type { Currency } from "./Currency";
 import type { DistanceUnit } from "./DistanceUnit";
 import type { EconomyUnit } from "./EconomyUnit";
 import type { FuelKind } from "./FuelKind";
+import type { ImportEconomy } from "./ImportEconomy";
 import type { Origin } from "./Origin";
 import type { VolumeUnit } from "./VolumeUnit";
 
@@ -39,4 +40,9 @@ included: boolean,
 /**
  * Records of this vehicle that are new.
  */
-records: Counts, };
+records: Counts, 
+/**
+ * The economy the vehicle will show once this import is written (set for vehicles
+ * that get fill-ups).
+ */
+economy: ImportEconomy | null, };

@@ -140,11 +140,31 @@ export const CATALOG = {
       "digits": 2
     },
     {
+      "code": "ALL",
+      "digits": 2
+    },
+    {
+      "code": "AMD",
+      "digits": 2
+    },
+    {
       "code": "ARS",
       "digits": 2
     },
     {
       "code": "AUD",
+      "digits": 2
+    },
+    {
+      "code": "AZN",
+      "digits": 2
+    },
+    {
+      "code": "BAM",
+      "digits": 2
+    },
+    {
+      "code": "BDT",
       "digits": 2
     },
     {
@@ -157,6 +177,10 @@ export const CATALOG = {
     },
     {
       "code": "BRL",
+      "digits": 2
+    },
+    {
+      "code": "BYN",
       "digits": 2
     },
     {
@@ -200,6 +224,10 @@ export const CATALOG = {
       "digits": 2
     },
     {
+      "code": "GEL",
+      "digits": 2
+    },
+    {
       "code": "HKD",
       "digits": 2
     },
@@ -236,6 +264,10 @@ export const CATALOG = {
       "digits": 2
     },
     {
+      "code": "KGS",
+      "digits": 2
+    },
+    {
       "code": "KRW",
       "digits": 0
     },
@@ -244,7 +276,23 @@ export const CATALOG = {
       "digits": 3
     },
     {
+      "code": "KZT",
+      "digits": 2
+    },
+    {
+      "code": "LKR",
+      "digits": 2
+    },
+    {
       "code": "MAD",
+      "digits": 2
+    },
+    {
+      "code": "MDL",
+      "digits": 2
+    },
+    {
+      "code": "MKD",
       "digits": 2
     },
     {
@@ -270,6 +318,10 @@ export const CATALOG = {
     {
       "code": "OMR",
       "digits": 3
+    },
+    {
+      "code": "PEN",
+      "digits": 2
     },
     {
       "code": "PHP",
@@ -333,6 +385,14 @@ export const CATALOG = {
     },
     {
       "code": "USD",
+      "digits": 2
+    },
+    {
+      "code": "UYU",
+      "digits": 2
+    },
+    {
+      "code": "UZS",
       "digits": 2
     },
     {

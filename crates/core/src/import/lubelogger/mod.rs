@@ -177,7 +177,7 @@ fn parse(
     sink: &mut Sink<'_>,
 ) -> Result<(), ImportError> {
     let mut layout: Option<Layout> = None;
-    super::common::read_records(src.open()?, ctx.delimiter, sink, &mut |rec, line, sink| {
+    super::common::read_records(src.open()?, &ctx.read, sink, &mut |rec, line, sink| {
         let Some(l) = &layout else {
             let cols = Columns::new(rec);
             let l = Layout::new(cols, kind, line)?;
@@ -197,11 +197,7 @@ fn parse(
             layout = Some(l);
             return Ok(());
         };
-        let row = Row {
-            rec,
-            cols: &l.cols,
-            line,
-        };
+        let row = Row::new(rec, &l.cols, line, ctx);
         if let Some(e) = row.truncated() {
             return sink(Event::Bad(e));
         }

@@ -1,22 +1,33 @@
-//! Fuelly's web export: one row per fill-up, several vehicles (car_name), units given by
-//! the header (miles or km, gallons or litres, mpg or l/100km). There is no total column:
-//! total = price per unit × quantity, rounded to minor units.
+//! Fuelly's exports, three layouts told apart by their headers:
+//! - the web export of fill-ups (`fuelups.csv`): one row per fill-up, several vehicles
+//!   (`car_name`), units in the header names (`miles`/`km`, `gallons`/`litres`,
+//!   `mpg`/`l/100km`), names separated by `", "` (hargata/lubelog issue #2 has a real one:
+//!   `car_name, model, l/100km,  odometer, km, litres, price, city_percentage,
+//!   fuelup_date, date_added, tags, notes, missed_fuelup, partial_fuelup, latitude,
+//!   longitude, brand`), dates ISO (`2024-01-03`) or month-first (`01/03/2024 8:15`). No
+//!   total column: total = price per unit × quantity, rounded to minor units;
+//! - the web export of services (`services.csv`, `services`);
+//! - the app's export (`app`), one table of fill-ups and services.
 
 use std::collections::HashMap;
 
 use super::common::{Columns, Event, Item, ItemKind, ParseCtx, Row, Sink, VehicleDraft};
 use super::format::{Format, Head};
-use super::{FormatId, ImportError, RowError, Source};
+use super::{FormatId, ImportError, LeftOut, RowError, Source};
+
+mod app;
+mod services;
+
 use crate::units::{DistanceUnit, VolumeUnit};
 
 pub struct Fuelly;
 
 impl Format for Fuelly {
     const NAME: FormatId = FormatId::Fuelly;
-    // Fuelly's web export writes MM/DD/YYYY whatever the account's locale.
+    // Fuelly writes month-first (or ISO) dates: month-first when a file does not say.
     const DATE_ORDER: Option<super::DateOrder> = Some(super::DateOrder::Mdy);
     fn detect(head: &Head<'_>) -> u8 {
-        if head.has(&["carname", "fuelupdate"]) {
+        if head.has(&["carname", "fuelupdate", "servicedate"]) || app::detect(&head.header) {
             90
         } else {
             0
@@ -27,53 +38,83 @@ impl Format for Fuelly {
     }
 }
 
+/// One of Fuelly's layouts, as the parse loop sees it.
+trait Sheet {
+    fn cols(&self) -> &Columns;
+    fn fields(&self) -> Event;
+    /// The column naming the vehicle, when the layout has one (else the file is one
+    /// vehicle, named after the file).
+    fn car(&self) -> Option<usize>;
+    fn draft(&self, name: String, row: &Row<'_>) -> VehicleDraft;
+    /// `None`: a row that is not a record (a Fuelly note), counted as left out.
+    fn item(&self, row: &Row<'_>, ctx: &ParseCtx) -> Result<Option<ItemKind>, RowError>;
+    /// What the rows `item` passes over are, and why, for the preview.
+    fn skipped(&self) -> (&'static str, &'static str) {
+        ("rows", "not records")
+    }
+}
+
+fn sheet(cols: Columns, line: u64) -> Result<Box<dyn Sheet>, ImportError> {
+    let has = |names: &[&str]| cols.find(names).is_some();
+    Ok(if has(&["servicedate"]) {
+        Box::new(services::Services::new(cols, line)?)
+    } else if app::is_app(&cols) {
+        Box::new(app::App::new(cols, line)?)
+    } else {
+        Box::new(Layout::new(cols, line)?)
+    })
+}
+
 fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
-    let (input, delimiter) = (src.open()?, ctx.delimiter);
-    let mut layout: Option<Layout> = None;
+    let input = src.open()?;
+    let mut layout: Option<Box<dyn Sheet>> = None;
     let mut vehicles: HashMap<String, usize> = HashMap::new();
-    super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
+    let mut skipped = 0u64;
+    super::common::read_records(input, &ctx.read, sink, &mut |rec, line, sink| {
         let Some(l) = &layout else {
-            let l = Layout::new(Columns::new(rec), line)?;
-            sink(l.cols.fields(&[
-                ("occurred_at", Some(l.date)),
-                ("odometer", Some(l.odometer)),
-                ("quantity", Some(l.quantity)),
-                ("total_cost", Some(l.price)),
-                ("notes", l.notes),
-                ("tags", l.tags),
-                ("station", l.brand),
-            ]))?;
+            let l = sheet(Columns::new(rec), line)?;
+            sink(l.fields())?;
             layout = Some(l);
             return Ok(());
         };
-        let row = Row {
-            rec,
-            cols: &l.cols,
-            line,
-        };
+        let row = Row::new(rec, l.cols(), line, ctx);
         if let Some(e) = row.truncated() {
             return sink(Event::Bad(e));
         }
-        let name = row.text(Some(l.car)).to_owned();
-        if name.is_empty() {
-            return sink(Event::Bad(row.err(Some(l.car), "the car name is empty")));
-        }
+        let name = match l.car() {
+            Some(c) => {
+                let name = row.text(Some(c)).to_owned();
+                if name.is_empty() {
+                    return sink(Event::Bad(row.err(Some(c), "the car name is empty")));
+                }
+                name
+            }
+            None => String::new(),
+        };
         let next = vehicles.len();
         let vehicle = *vehicles.entry(name.clone()).or_insert_with(|| next);
         if vehicle == next {
-            let mut d = VehicleDraft::named(name);
-            d.model = row.text(l.model).to_owned();
-            d.distance_unit = Some(l.distance_unit);
-            d.volume_unit = Some(l.volume_unit);
-            sink(Event::Vehicle(d))?;
+            sink(Event::Vehicle(l.draft(name, &row)))?;
         }
         match l.item(&row, ctx) {
-            Ok(kind) => sink(Event::Item(Item::at(line, vehicle, kind))),
+            Ok(Some(kind)) => sink(Event::Item(Item::at(line, vehicle, kind))),
+            Ok(None) => {
+                skipped += 1;
+                Ok(())
+            }
             Err(e) => sink(Event::Bad(e)),
         }
     })?;
-    if layout.is_none() {
+    let Some(l) = layout else {
         return Err(ImportError::Empty);
+    };
+    if skipped > 0 {
+        let (what, reason) = l.skipped();
+        sink(Event::LeftOut(LeftOut {
+            what: what.into(),
+            count: skipped,
+            reason: reason.into(),
+        }))?;
     }
     Ok(())
 }
@@ -132,7 +173,7 @@ impl Layout {
         })
     }
 
-    fn item(&self, r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
+    fn fuel(&self, r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
         let date = r.date(Some(self.date))?;
         // Fuelly users who log trip distance instead of the odometer export an empty (or
         // zero) odometer: it is rebuilt from the trips once all rows are read.
@@ -164,5 +205,35 @@ impl Layout {
             economy: r.opt_number(self.economy)?.filter(|e| *e > 0.0),
             trip,
         })
+    }
+}
+
+impl Sheet for Layout {
+    fn cols(&self) -> &Columns {
+        &self.cols
+    }
+    fn fields(&self) -> Event {
+        self.cols.fields(&[
+            ("occurred_at", Some(self.date)),
+            ("odometer", Some(self.odometer)),
+            ("quantity", Some(self.quantity)),
+            ("total_cost", Some(self.price)),
+            ("notes", self.notes),
+            ("tags", self.tags),
+            ("station", self.brand),
+        ])
+    }
+    fn car(&self) -> Option<usize> {
+        Some(self.car)
+    }
+    fn draft(&self, name: String, row: &Row<'_>) -> VehicleDraft {
+        let mut d = VehicleDraft::named(name);
+        d.model = row.text(self.model).to_owned();
+        d.distance_unit = Some(self.distance_unit);
+        d.volume_unit = Some(self.volume_unit);
+        d
+    }
+    fn item(&self, row: &Row<'_>, ctx: &ParseCtx) -> Result<Option<ItemKind>, RowError> {
+        self.fuel(row, ctx).map(Some)
     }
 }
