@@ -45,7 +45,8 @@ impl WriteOptions {
     };
 }
 
-const DEVICE_ID_KEY: &str = "device_id";
+/// The HLC node id of this database (`sync::instance` renews it).
+pub(crate) const DEVICE_ID_KEY: &str = "device_id";
 
 pub struct Garage {
     store: Arc<Store>,
@@ -71,6 +72,8 @@ impl Garage {
     /// Opens (or creates) the garage database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Garage> {
         let store = Arc::new(Store::open(path)?);
+        // Before the clock exists: a restored or copied database takes a new node id.
+        crate::sync::at_open(&store)?;
         let device_id = match store.meta_get(DEVICE_ID_KEY)? {
             Some(id) => id,
             None => {
@@ -79,9 +82,11 @@ impl Garage {
                 id
             }
         };
+        let clock = HlcClock::new(device_id);
+        store.read("hlc.seed", |c| crate::sync::clock::seed(c, &clock))?;
         Ok(Garage {
             store,
-            clock: HlcClock::new(device_id),
+            clock,
             bus: ChangeBus::default(),
             now: time::now_local,
         })
@@ -101,7 +106,7 @@ impl Garage {
         &self.store
     }
 
-    pub fn device_id(&self) -> &str {
+    pub fn device_id(&self) -> String {
         self.clock.node()
     }
 
@@ -136,7 +141,14 @@ impl Garage {
         f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
     ) -> Result<T> {
         let mut touched = Touched::default();
-        let out = self.store.write(name, |tx| f(tx, &mut touched))?;
+        let out = self.store.write(name, |tx| {
+            // Stamps of this transaction go above everything the database holds, whoever
+            // wrote it (another process, a peer whose clock runs ahead): sync::clock.
+            let mark = crate::sync::clock::seed(tx, &self.clock)?;
+            let out = f(tx, &mut touched)?;
+            crate::sync::clock::raise(tx, &self.clock, mark)?;
+            Ok(out)
+        })?;
         for (vehicle_id, kind) in touched.0 {
             self.bus.emit(&ChangeEvent {
                 vehicle_id,

@@ -1,0 +1,713 @@
+//! One sync round: push what is dirty, then pull what is new — always both: a push the
+//! server refused (one bad row, a batch too large, a 400) never keeps a device from
+//! receiving.
+//!
+//! 1. The database's sync generation moves on (see `instance`) and `/v1/status` gives the
+//!    server's limits and clock (defaults when it does not answer).
+//! 2. Housekeeping: rejected versions that may go again are released, quarantined rows
+//!    that are due are retried.
+//! 3. Push in batches sized from the server's limits; per-row outcomes; a 413 halves the
+//!    batch (a single row answered 413 is rejected locally); a row known to be too large
+//!    is never sent.
+//! 4. Pull pages until caught up, each page applied with its cursor and epoch.
+//!
+//! When the server says it forgot (409 `epoch_changed`/`cursor_ahead`, an epoch that
+//! changed, a sequence that went backwards) the round resets (`cursor::reset`) and starts
+//! over, at most twice.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use glovebox_protocol::rows::{check_row, MAX_ROW_BYTES};
+use glovebox_protocol::sync::{ErrorCode, RowOutcome, SyncRow, PROTOCOL_VERSION};
+use glovebox_protocol::{Hlc, SyncTable};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::apply::ApplyOutcome;
+use super::client::Client;
+use super::decode::Problem;
+use super::engine::{backoff, set_state, SyncReport};
+use super::rows::{self, DirtyPosition, META_LAST_SYNCED};
+use super::{
+    cursor, instance, quarantine, rejected, SyncError, SyncOptions, SyncState, SyncStatus,
+};
+use crate::events::ChangeSource;
+use crate::{time, Garage};
+
+/// Stops a push loop that keeps finding dirty rows (someone typing faster than we push
+/// is fine; an endless loop is not): the rest goes out in the next round.
+const MAX_PUSH_BATCHES_PER_ROUND: usize = 10_000;
+/// Immediate retries of one request inside a round before the round fails.
+const REQUEST_RETRIES: u32 = 2;
+/// Resets one round may do: a server that keeps answering "forgot" is broken, not
+/// restored.
+const MAX_RESETS_PER_ROUND: u32 = 2;
+
+pub(super) struct Round {
+    garage: Arc<Garage>,
+    client: Client,
+    opts: SyncOptions,
+    status: watch::Sender<SyncStatus>,
+}
+
+/// What this round may send and ask for.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    batch_rows: usize,
+    batch_bytes: usize,
+    row_bytes: usize,
+    pull_limit: usize,
+    /// The server's clock (ours when it did not say).
+    server_now_ms: u64,
+}
+
+/// The errors after which pulling makes no sense (or must not happen).
+fn stops_round(e: &SyncError) -> bool {
+    matches!(
+        e,
+        SyncError::ServerForgot { .. }
+            | SyncError::Unauthorized(_)
+            | SyncError::ProtocolTooOld(_)
+            | SyncError::Local(_)
+            | SyncError::Stopped
+            | SyncError::NotConfigured
+    )
+}
+
+fn forgot(code: ErrorCode, message: impl Into<String>) -> SyncError {
+    SyncError::ServerForgot {
+        code: code.as_str().to_owned(),
+        message: message.into(),
+    }
+}
+
+fn now_ms() -> u64 {
+    time::now_millis().max(0) as u64
+}
+
+/// A batch ready to send.
+struct Encoded {
+    sent: Vec<SyncRow>,
+    body: Vec<u8>,
+    /// Rows this device will not send: the server would refuse them (and, too large,
+    /// the whole request with them).
+    refused: Vec<(SyncRow, Problem)>,
+    /// The last row looked at (sent or refused): where the next read continues.
+    last: Option<DirtyPosition>,
+}
+
+fn position_of(r: &SyncRow) -> Option<DirtyPosition> {
+    Some((
+        SyncTable::from_name(&r.table)?,
+        r.hlc.to_string(),
+        r.id.clone(),
+    ))
+}
+
+/// Encodes the longest prefix of `rows` whose push body fits in `max_bytes` (at least one
+/// row). Each row is serialised once, checked (`check_row` without the clock, which is
+/// the server's to judge, and the server's row size limit) and the body assembled from
+/// those bytes.
+fn encode_batch(
+    rows: Vec<SyncRow>,
+    max_bytes: usize,
+    max_row_bytes: usize,
+    epoch: Option<&str>,
+) -> Result<Encoded, SyncError> {
+    const HEAD: &[u8] = b"{\"rows\":[";
+    let json = |e: serde_json::Error| SyncError::Local(crate::Error::Other(e.to_string()));
+    let mut tail = b"]".to_vec();
+    if let Some(e) = epoch {
+        tail.extend_from_slice(b",\"epoch\":");
+        tail.extend_from_slice(&serde_json::to_vec(e).map_err(json)?);
+    }
+    tail.push(b'}');
+    let mut body = Vec::with_capacity(max_bytes.min(1 << 20));
+    body.extend_from_slice(HEAD);
+    let mut out = Encoded {
+        sent: Vec::new(),
+        body: Vec::new(),
+        refused: Vec::new(),
+        last: None,
+    };
+    for r in rows {
+        let bytes = serde_json::to_vec(&r).map_err(json)?;
+        let problem = match check_row(&r, bytes.len(), u64::MAX) {
+            Err(p) => Some(Problem::from(p)),
+            Ok(_) if bytes.len() > max_row_bytes => {
+                Some(Problem::from(glovebox_protocol::RowProblem::TooLarge {
+                    bytes: bytes.len(),
+                    limit: max_row_bytes,
+                }))
+            }
+            Ok(_) => None,
+        };
+        if let Some(p) = problem {
+            out.last = position_of(&r);
+            out.refused.push((r, p));
+            continue;
+        }
+        let sep = usize::from(!out.sent.is_empty());
+        if !out.sent.is_empty() && body.len() + sep + bytes.len() + tail.len() > max_bytes {
+            break;
+        }
+        if sep == 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&bytes);
+        out.last = position_of(&r);
+        out.sent.push(r);
+    }
+    body.extend_from_slice(&tail);
+    out.body = body;
+    Ok(out)
+}
+
+impl Round {
+    pub(super) fn new(
+        garage: Arc<Garage>,
+        client: Client,
+        opts: SyncOptions,
+        status: watch::Sender<SyncStatus>,
+    ) -> Round {
+        Round {
+            garage,
+            client,
+            opts,
+            status,
+        }
+    }
+
+    pub(super) fn next_at(&self, r: &Result<SyncReport, SyncError>, failures: u32) -> Instant {
+        match r {
+            Ok(_) => Instant::now() + self.opts.interval,
+            Err(_) => Instant::now() + backoff(&self.opts, failures),
+        }
+    }
+
+    pub(super) async fn run_reported(&self, failures: &mut u32) -> Result<SyncReport, SyncError> {
+        let (report, r) = self.run().await;
+        let counts = self.blocking(super::counts).await.unwrap_or_default();
+        // Rows applied before a failure are applied all the same: tell the shell.
+        if !report.vehicles.is_empty() {
+            if let Some(hook) = &self.opts.on_applied {
+                hook(&report.vehicles);
+            }
+        }
+        let set_counts = |s: &mut SyncStatus| {
+            s.pending = counts.pending;
+            s.quarantined = counts.quarantined;
+            s.rejected = counts.rejected;
+        };
+        match r {
+            Ok(()) => {
+                *failures = 0;
+                let now = time::now_millis();
+                let _ = self
+                    .blocking(move |g| {
+                        Ok(g.store().meta_set(META_LAST_SYNCED, &now.to_string())?)
+                    })
+                    .await;
+                self.status.send_modify(|s| {
+                    s.state = SyncState::Idle;
+                    s.last_synced_at_ms = Some(now);
+                    set_counts(s);
+                });
+                Ok(report)
+            }
+            Err(e) => {
+                *failures = failures.saturating_add(1);
+                tracing::warn!("sync failed (attempt {failures}): {e}");
+                let reason = e.to_string();
+                let state = match e {
+                    SyncError::Network(_) => SyncState::Offline { reason },
+                    _ => SyncState::Error { reason },
+                };
+                self.status.send_modify(|s| {
+                    s.state = state;
+                    set_counts(s);
+                });
+                Err(e)
+            }
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Garage) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let g = self.garage.clone();
+        tokio::task::spawn_blocking(move || f(&g))
+            .await
+            .map_err(|e| {
+                SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}")))
+            })?
+    }
+
+    /// Retries transient failures of one idempotent request a couple of times.
+    /// `attempt` is how many attempts already failed (a failed prefetch counts as one).
+    async fn retry<T, F, Fut>(&self, mut attempt: u32, f: F) -> Result<T, SyncError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        if attempt > 0 {
+            tokio::time::sleep(self.opts.request_retry_delay * (1 << attempt)).await;
+        }
+        loop {
+            match f().await {
+                Err(e) if e.is_transient() && attempt < REQUEST_RETRIES => {
+                    attempt += 1;
+                    let d = self.opts.request_retry_delay * (1 << attempt);
+                    tokio::time::sleep(d.mul_f64(0.5 + rand::random::<f64>() * 0.5)).await;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn progress(&self, done: u64, total: u64) {
+        set_state(
+            &self.status,
+            SyncState::Syncing {
+                done,
+                total: total.max(done),
+            },
+        );
+    }
+
+    /// The round, with resets; the report holds what was done even when it failed.
+    async fn run(&self) -> (SyncReport, Result<(), SyncError>) {
+        let mut report = SyncReport::default();
+        let mut vehicles = BTreeSet::new();
+        let mut resets = 0;
+        loop {
+            match self.run_once(&mut report, &mut vehicles).await {
+                Err(SyncError::ServerForgot { code, message }) if resets < MAX_RESETS_PER_ROUND => {
+                    resets += 1;
+                    let reason = format!(
+                        "the server does not know what this device synced ({code}: {message}); \
+                         sending everything again"
+                    );
+                    let r = reason.clone();
+                    let reset = self
+                        .blocking(move |g| {
+                            Ok(g.store().write("sync.reset", |tx| cursor::reset(tx, &r))?)
+                        })
+                        .await;
+                    if let Err(e) = reset {
+                        report.vehicles = vehicles.into_iter().collect();
+                        return (report, Err(e));
+                    }
+                    report.reset = Some(reason);
+                }
+                r => {
+                    report.vehicles = vehicles.into_iter().collect();
+                    return (report, r);
+                }
+            }
+        }
+    }
+
+    async fn run_once(
+        &self,
+        report: &mut SyncReport,
+        vehicles: &mut BTreeSet<String>,
+    ) -> Result<(), SyncError> {
+        // Before anything goes out: a copy of the database taken before this point is
+        // recognised as older when it is put back (see `instance`).
+        self.blocking(|g| Ok(instance::advance(g.store())?)).await?;
+        let limits = self.limits().await?;
+        let retried = self
+            .blocking(move |g| g.sync_housekeeping(limits.server_now_ms))
+            .await?;
+        report.released += retried.applied;
+        vehicles.extend(retried.vehicles);
+
+        let mut total = self.blocking(super::pending_changes).await?;
+        let mut done = 0u64;
+        self.progress(0, total);
+        let push_error = match self.push(&limits, report, &mut done, total).await {
+            Ok(()) => None,
+            Err(e) if stops_round(&e) => return Err(e),
+            Err(e) => {
+                tracing::warn!("push failed, pulling anyway: {e}");
+                Some(e)
+            }
+        };
+        self.pull(&limits, report, vehicles, &mut done, &mut total)
+            .await?;
+        match push_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The server's limits (and clock) for this round, the client's own where smaller.
+    async fn limits(&self) -> Result<Limits, SyncError> {
+        let o = &self.opts;
+        let mut l = Limits {
+            batch_rows: o.push_batch_rows.max(1),
+            batch_bytes: o.push_batch_bytes.max(1),
+            row_bytes: MAX_ROW_BYTES,
+            pull_limit: o.pull_limit.max(1),
+            server_now_ms: now_ms(),
+        };
+        match self.retry(0, || self.client.status()).await {
+            Ok(s) => {
+                if s.min_protocol > PROTOCOL_VERSION {
+                    return Err(SyncError::ProtocolTooOld(format!(
+                        "the server needs protocol {} or later",
+                        s.min_protocol
+                    )));
+                }
+                // A zero means the server does not say (a limit of 0 would be nonsense).
+                let min = |ours: usize, theirs: usize| {
+                    if theirs == 0 {
+                        ours
+                    } else {
+                        ours.min(theirs)
+                    }
+                };
+                l.batch_rows = min(l.batch_rows, s.limits.max_batch_rows);
+                l.batch_bytes = min(l.batch_bytes, s.limits.max_body_bytes);
+                l.row_bytes = min(l.row_bytes, s.limits.max_row_bytes);
+                l.pull_limit = min(l.pull_limit, s.limits.max_pull_limit);
+                if s.server_time_ms > 0 {
+                    l.server_now_ms = s.server_time_ms;
+                }
+            }
+            // Push and pull will say what is wrong; the defaults do until then.
+            Err(e) => tracing::info!("no status from the server ({e}); using default limits"),
+        }
+        Ok(l)
+    }
+
+    async fn push(
+        &self,
+        limits: &Limits,
+        report: &mut SyncReport,
+        done: &mut u64,
+        total: u64,
+    ) -> Result<(), SyncError> {
+        let mut epoch = self
+            .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
+            .await?
+            .epoch;
+        // Push: the acknowledgement of batch n is written while batch n+1 is read and
+        // pushed, so the local database and the server work at the same time.
+        let mut position: Option<DirtyPosition> = None;
+        let mut cap = limits.batch_rows;
+        let mut clearing: Option<tokio::task::JoinHandle<Result<(), SyncError>>> = None;
+        let result = async {
+            for _ in 0..MAX_PUSH_BATCHES_PER_ROUND {
+                let (limit, after) = (cap, position.clone());
+                let rows = self
+                    .blocking(move |g| {
+                        Ok(g.store().read("sync.read_dirty", |c| {
+                            rows::read_dirty_after(c, limit, after.as_ref())
+                        })?)
+                    })
+                    .await?;
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let enc =
+                    encode_batch(rows, limits.batch_bytes, limits.row_bytes, epoch.as_deref())?;
+                if !enc.refused.is_empty() {
+                    report.push_rejected += enc.refused.len();
+                    let refused: Vec<_> = enc
+                        .refused
+                        .iter()
+                        .map(|(r, p)| {
+                            (
+                                r.table.clone(),
+                                r.id.clone(),
+                                r.hlc.clone(),
+                                p.code.to_owned(),
+                                p.reason.clone(),
+                            )
+                        })
+                        .collect();
+                    self.blocking(move |g| Ok(record_rejected(g, &refused)?))
+                        .await?;
+                }
+                if enc.sent.is_empty() {
+                    position = enc.last;
+                    continue;
+                }
+                let body = enc.body;
+                let resp = match self.retry(0, || self.client.push(body.clone())).await {
+                    Ok(r) => r,
+                    Err(SyncError::TooLarge { code, message }) => {
+                        if enc.sent.len() > 1 {
+                            // Halve and send the same rows again (nothing was stored).
+                            cap = (enc.sent.len() / 2).max(1);
+                            continue;
+                        }
+                        let r = &enc.sent[0];
+                        let one =
+                            vec![(r.table.clone(), r.id.clone(), r.hlc.clone(), code, message)];
+                        report.push_rejected += 1;
+                        self.blocking(move |g| Ok(record_rejected(g, &one)?))
+                            .await?;
+                        position = enc.last;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                position = enc.last;
+                let batch = enc.sent;
+                if resp.results.len() != batch.len()
+                    || resp
+                        .results
+                        .iter()
+                        .zip(&batch)
+                        .any(|(res, row)| res.table != row.table || res.id != row.id)
+                {
+                    return Err(SyncError::Protocol(format!(
+                        "pushed {} rows, got {} results that do not match them",
+                        batch.len(),
+                        resp.results.len()
+                    )));
+                }
+                if let Some(saved) = &epoch {
+                    if !resp.epoch.is_empty() && resp.epoch != *saved {
+                        return Err(forgot(
+                            ErrorCode::EpochChanged,
+                            format!("the account epoch changed from {saved} to {}", resp.epoch),
+                        ));
+                    }
+                }
+                if epoch.is_none() && !resp.epoch.is_empty() {
+                    epoch = Some(resp.epoch.clone());
+                }
+                let mut acked: Vec<(SyncTable, String, Hlc)> = Vec::with_capacity(batch.len());
+                let mut refused = Vec::new();
+                for (row, res) in batch.into_iter().zip(resp.results) {
+                    let Some(table) = SyncTable::from_name(&row.table) else {
+                        continue;
+                    };
+                    match res.result {
+                        RowOutcome::Applied => report.push_applied += 1,
+                        RowOutcome::Duplicate => report.push_duplicate += 1,
+                        // The server's newer version comes back in the pull below.
+                        RowOutcome::Stale => report.push_stale += 1,
+                        RowOutcome::Rejected => {
+                            report.push_rejected += 1;
+                            let reason = res.reason.unwrap_or_else(|| "no reason given".into());
+                            tracing::warn!(
+                                "the server rejected {} {}: {reason}",
+                                row.table,
+                                row.id
+                            );
+                            refused.push((
+                                row.table,
+                                row.id,
+                                row.hlc,
+                                res.code.unwrap_or_else(|| "rejected".into()),
+                                reason,
+                            ));
+                            continue;
+                        }
+                    }
+                    // Every other outcome means the server holds this version or a newer one.
+                    acked.push((table, row.id, row.hlc));
+                }
+                report.pushed += acked.len();
+                *done += (acked.len() + refused.len()) as u64;
+                if let Some(previous) = clearing.take() {
+                    join(previous).await?;
+                }
+                let g = self.garage.clone();
+                let resp_epoch = resp.epoch;
+                clearing = Some(tokio::task::spawn_blocking(move || {
+                    g.store().write("sync.clear_dirty", |tx| {
+                        rows::clear_dirty(tx, &acked)?;
+                        for (t, id, hlc, code, reason) in &refused {
+                            rejected::record(tx, t, id, hlc, code, reason)?;
+                        }
+                        // The account these rows now live in (a first push, or a reset).
+                        if cursor::adopt_epoch(tx, &resp_epoch).is_err() {
+                            tracing::warn!("the account epoch changed during a push");
+                        }
+                        Ok(())
+                    })?;
+                    Ok(())
+                }));
+                self.progress(*done, total);
+            }
+            Ok(())
+        }
+        .await;
+        if let Some(previous) = clearing.take() {
+            join(previous).await?;
+        }
+        result
+    }
+
+    async fn pull(
+        &self,
+        limits: &Limits,
+        report: &mut SyncReport,
+        vehicles: &mut BTreeSet<String>,
+        done: &mut u64,
+        total: &mut u64,
+    ) -> Result<(), SyncError> {
+        // Pull pages until caught up; each page and its cursor commit together.
+        let pos = self
+            .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
+            .await?;
+        let (mut cursor, mut epoch) = (pos.cursor, pos.epoch);
+        let limit = limits.pull_limit;
+        let mut page = self
+            .retry(0, || self.client.pull(cursor, limit, epoch.clone()))
+            .await?;
+        loop {
+            if page.cursor < cursor {
+                return Err(forgot(
+                    ErrorCode::CursorAhead,
+                    format!(
+                        "the server's sequence went backwards ({} after {cursor})",
+                        page.cursor
+                    ),
+                ));
+            }
+            if let Some(e) = &epoch {
+                if !page.epoch.is_empty() && page.epoch != *e {
+                    return Err(forgot(
+                        ErrorCode::EpochChanged,
+                        format!("the account epoch changed from {e} to {}", page.epoch),
+                    ));
+                }
+            }
+            if !page.epoch.is_empty() {
+                epoch = Some(page.epoch.clone());
+            }
+            let n = page.rows.len();
+            *total += n as u64;
+            // Fetch the next page while this one is applied, so the server and the local
+            // database work at the same time. A failed prefetch is simply re-requested
+            // below; it never skips anything because the cursor only moves on apply.
+            let prefetch = (page.has_more && n > 0).then(|| {
+                let (client, since, ep) = (self.client.clone(), page.cursor, epoch.clone());
+                tokio::spawn(async move { client.pull(since, limit, ep).await })
+            });
+            let (rows, next, ep) = (page.rows, page.cursor, page.epoch);
+            let applied: ApplyOutcome = self
+                .blocking(move |g| g.apply_page(&rows, next, &ep))
+                .await?;
+            report.pulled += n;
+            report.applied += applied.applied;
+            report.quarantined += applied.quarantined;
+            vehicles.extend(applied.vehicles);
+            cursor = next;
+            *done += n as u64;
+            self.progress(*done, *total);
+            let Some(prefetch) = prefetch else { break };
+            page = match prefetch.await {
+                Ok(Ok(p)) => p,
+                // The prefetch was the first attempt; the retries continue from there.
+                Ok(Err(e)) if !e.is_transient() => return Err(e),
+                _ => {
+                    self.retry(1, || self.client.pull(cursor, limit, epoch.clone()))
+                        .await?
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+type Refusal = (String, String, Hlc, String, String);
+
+fn record_rejected(g: &Garage, refused: &[Refusal]) -> crate::Result<()> {
+    g.store().write("sync.record_rejected", |tx| {
+        for (t, id, hlc, code, reason) in refused {
+            rejected::record(tx, t, id, hlc, code, reason)?;
+        }
+        Ok(())
+    })
+}
+
+async fn join(h: tokio::task::JoinHandle<Result<(), SyncError>>) -> Result<(), SyncError> {
+    h.await
+        .map_err(|e| SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}"))))?
+}
+
+impl Garage {
+    /// Start-of-round upkeep: releases rejected versions that may go again, retries the
+    /// quarantined rows that are due, drops entries a local version overtook.
+    pub(crate) fn sync_housekeeping(&self, server_now_ms: u64) -> Result<ApplyOutcome, SyncError> {
+        let ctx = super::apply::ApplyCtx::sync();
+        Ok(
+            self.write("sync.housekeeping", ChangeSource::Sync, |tx, touched| {
+                rejected::release(tx, server_now_ms)?;
+                let out = quarantine::retry(
+                    tx,
+                    quarantine::Retry::Due { now_ms: now_ms() },
+                    &ctx,
+                    touched,
+                )?;
+                self.fold_seen(&out);
+                quarantine::drop_all_obsolete(tx)?;
+                Ok(out)
+            })?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+    fn row(n: usize) -> SyncRow {
+        let mut data = serde_json::Map::new();
+        data.insert("notes".into(), "x".repeat(n).into());
+        SyncRow {
+            table: "fuel_records".into(),
+            id: ID.into(),
+            hlc: Hlc::new(1, 0, "ab"),
+            deleted: false,
+            data,
+        }
+    }
+
+    #[test]
+    fn batches_are_cut_by_bytes_but_never_empty() {
+        let rows: Vec<_> = (0..10).map(|_| row(1000)).collect();
+        let enc = encode_batch(rows.clone(), 3500, MAX_ROW_BYTES, Some("ep")).unwrap();
+        assert_eq!(enc.sent.len(), 3);
+        assert!(enc.body.len() <= 3500);
+        let parsed: glovebox_protocol::sync::PushRequest =
+            serde_json::from_slice(&enc.body).unwrap();
+        assert_eq!(parsed.rows, enc.sent);
+        assert_eq!(parsed.epoch.as_deref(), Some("ep"));
+        assert_eq!(
+            encode_batch(rows, 10, MAX_ROW_BYTES, None)
+                .unwrap()
+                .sent
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rows_the_server_would_refuse_are_not_sent() {
+        let mut bad = row(10);
+        bad.id = "not-an-id".into();
+        let big = row(5000);
+        let rows = vec![row(10), bad, big, row(10)];
+        let enc = encode_batch(rows, 1 << 20, 4096, None).unwrap();
+        assert_eq!(enc.sent.len(), 2);
+        let codes: Vec<_> = enc.refused.iter().map(|(_, p)| p.code).collect();
+        assert_eq!(codes, ["bad_id", "row_too_large"]);
+        let parsed: glovebox_protocol::sync::PushRequest =
+            serde_json::from_slice(&enc.body).unwrap();
+        assert_eq!(parsed.rows.len(), 2);
+        assert_eq!(parsed.epoch, None);
+    }
+}
