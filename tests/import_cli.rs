@@ -35,7 +35,36 @@ fn import_preview_commit_export_backup_restore() {
     let fuel = fixture("lubelogger_fuel.csv");
     let fuel = fuel.to_str().unwrap();
 
-    let r = run(&["import", fuel, "--vehicle", "Golf", "--dry-run", "--db", db]);
+    // A LubeLogger CSV says no units: refused, naming the flags, and nothing written.
+    let r = run(&["import", fuel, "--vehicle", "Golf", "--db", db]);
+    assert!(!r.ok, "{}", r.out);
+    for flag in ["--distance-unit", "--volume-unit", "--currency"] {
+        assert!(r.error.contains(flag), "{}", r.error);
+    }
+    let g = glovebox_core::Garage::open(db).unwrap();
+    assert!(g.vehicles(true).unwrap().is_empty());
+    drop(g);
+
+    let units = [
+        "--distance-unit",
+        "km",
+        "--volume-unit",
+        "l",
+        "--currency",
+        "EUR",
+    ];
+    let with_units = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(units.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run_units = |args: &[&str]| {
+        let v = with_units(args);
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        run(&refs)
+    };
+    let r = run_units(&["import", fuel, "--vehicle", "Golf", "--dry-run", "--db", db]);
     assert!(r.ok, "{}", r.error);
     assert!(
         r.out.contains("would import: 1 vehicle(s), 6 fuel"),
@@ -44,7 +73,7 @@ fn import_preview_commit_export_backup_restore() {
     );
     assert!(r.out.contains("economy check: line 5"), "{}", r.out);
 
-    let r = run(&["import", fuel, "--vehicle", "Golf", "--db", db]);
+    let r = run_units(&["import", fuel, "--vehicle", "Golf", "--db", db]);
     assert!(
         r.ok && r.out.contains("imported: 1 vehicle(s), 6 fuel"),
         "{}{}",
@@ -85,7 +114,17 @@ fn import_preview_commit_export_backup_restore() {
     assert_eq!(text.lines().count(), 7);
 
     let fuelio = fixture("fuelio.csv");
-    assert!(run(&["import", fuelio.to_str().unwrap(), "--db", db]).ok);
+    assert!(
+        run(&[
+            "import",
+            fuelio.to_str().unwrap(),
+            "--currency",
+            "EUR",
+            "--db",
+            db
+        ])
+        .ok
+    );
     let ics = dir.path().join("r.ics");
     let r = run(&[
         "export",
@@ -130,10 +169,18 @@ fn bad_rows_are_listed_and_nothing_is_imported_unless_skipped() {
     )
     .unwrap();
     let f = file.to_str().unwrap();
-    let r = run(&["import", f, "--db", db]);
+    let units = [
+        "--distance-unit",
+        "mi",
+        "--volume-unit",
+        "us_gal",
+        "--currency",
+        "USD",
+    ];
+    let r = run(&[&["import", f, "--db", db][..], &units].concat());
     assert!(!r.ok);
     assert!(r.out.contains("line 2, column Odometer"), "{}", r.out);
-    let r = run(&["import", f, "--db", db, "--skip-bad-rows"]);
+    let r = run(&[&["import", f, "--db", db, "--skip-bad-rows"][..], &units].concat());
     assert!(
         r.ok && r.out.contains("imported: 1 vehicle(s), 1 fuel"),
         "{}{}",

@@ -193,40 +193,52 @@ pub fn check_plausible(
     reading_value: f64,
     exclude_id: &str,
 ) -> Result<()> {
-    let unit = vehicle.distance_unit.label();
-    if let Some(before) = reading(conn, READING_BEFORE, &vehicle.id, at, exclude_id)? {
+    let before = reading(conn, READING_BEFORE, &vehicle.id, at, exclude_id)?;
+    let after = reading(conn, READING_AFTER, &vehicle.id, at, exclude_id)?;
+    match judge(vehicle.distance_unit, at, reading_value, before, after) {
+        Some(reason) => Err(Error::OdometerNeedsConfirmation { reason }),
+        None => Ok(()),
+    }
+}
+
+/// The guard's rule without the database: `before` is the latest reading at or before
+/// `at`, `after` the earliest at or after it. Importers call it with a file's own rows as
+/// neighbours, so a backwards reading in an import is judged exactly as a typed one.
+pub fn judge(
+    unit: crate::units::DistanceUnit,
+    at: NaiveDateTime,
+    reading_value: f64,
+    before: Option<Reading>,
+    after: Option<Reading>,
+) -> Option<String> {
+    let label = unit.label();
+    if let Some(before) = before {
         if reading_value < before.odometer {
-            return Err(Error::OdometerNeedsConfirmation {
-                reason: format!(
-                    "{reading_value} {unit} is lower than the {} {unit} recorded on {}",
-                    before.odometer,
-                    before.at.format("%Y-%m-%d")
-                ),
-            });
+            return Some(format!(
+                "{reading_value} {label} is lower than the {} {label} recorded on {}",
+                before.odometer,
+                before.at.format("%Y-%m-%d")
+            ));
         }
         let days = ((at - before.at).num_seconds() as f64 / 86_400.0).max(1.0);
-        let jump_km = vehicle.distance_unit.to_km(reading_value - before.odometer);
+        let jump_km = unit.to_km(reading_value - before.odometer);
         if jump_km > MAX_KM_PER_DAY * days {
-            return Err(Error::OdometerNeedsConfirmation {
-                reason: format!(
-                    "{} {unit} more than on {} is implausible in {} day(s)",
-                    reading_value - before.odometer,
-                    before.at.format("%Y-%m-%d"),
-                    days.round()
-                ),
-            });
+            return Some(format!(
+                "{} {label} more than on {} is implausible in {} day(s)",
+                reading_value - before.odometer,
+                before.at.format("%Y-%m-%d"),
+                days.round()
+            ));
         }
     }
-    if let Some(after) = reading(conn, READING_AFTER, &vehicle.id, at, exclude_id)? {
+    if let Some(after) = after {
         if reading_value > after.odometer {
-            return Err(Error::OdometerNeedsConfirmation {
-                reason: format!(
-                    "{reading_value} {unit} is higher than the {} {unit} recorded later, on {}",
-                    after.odometer,
-                    after.at.format("%Y-%m-%d")
-                ),
-            });
+            return Some(format!(
+                "{reading_value} {label} is higher than the {} {label} recorded later, on {}",
+                after.odometer,
+                after.at.format("%Y-%m-%d")
+            ));
         }
     }
-    Ok(())
+    None
 }

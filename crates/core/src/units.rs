@@ -1,4 +1,9 @@
-//! Units carried in types: distances, volumes (or electric energy), fuel economy and money.
+//! Units carried in types: distances, volumes (or electric energy, or mass for CNG), fuel
+//! economy and money.
+//!
+//! Energy comes in three kinds that never mix ([`Energy`]): liquid fuel (litres, gallons),
+//! electricity (kWh) and gas sold by mass (CNG in kg). A vehicle has one unit, so one
+//! stream; a figure in one kind is never converted into, or added to, another.
 //!
 //! Records are stored in their vehicle's own units and converted only for display, so a
 //! user who enters litres and kilometres always gets back exactly what they typed.
@@ -76,6 +81,7 @@ unit_enum!(
         UsGallon => "us_gal", "US gal";
         ImpGallon => "imp_gal", "imp gal";
         KilowattHour => "kwh", "kWh";
+        Kilogram => "kg", "kg";
     }
 );
 
@@ -89,6 +95,9 @@ unit_enum!(
         KwhPer100Km => "kwh_per_100km", "kWh/100km";
         MilesPerKwh => "mi_per_kwh", "mi/kWh";
         KmPerKwh => "km_per_kwh", "km/kWh";
+        KgPer100Km => "kg_per_100km", "kg/100km";
+        KmPerKg => "km_per_kg", "km/kg";
+        MilesPerKg => "mi_per_kg", "mi/kg";
     }
 );
 
@@ -100,6 +109,7 @@ unit_enum!(
         Electric => "electric", "Electric";
         Hybrid => "hybrid", "Hybrid";
         Lpg => "lpg", "LPG";
+        Cng => "cng", "CNG";
         Other => "other", "Other";
     }
 );
@@ -120,15 +130,36 @@ impl DistanceUnit {
     }
 }
 
+/// The kind of energy a unit measures. Figures of different kinds never mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Energy {
+    /// Litres and gallons (petrol, diesel, LPG).
+    Liquid,
+    /// kWh.
+    Electric,
+    /// kg (CNG).
+    Mass,
+}
+
 impl VolumeUnit {
     pub fn is_electric(self) -> bool {
         self == VolumeUnit::KilowattHour
     }
 
-    /// Litres for liquid units, kWh for electric energy.
+    pub fn energy(self) -> Energy {
+        match self {
+            VolumeUnit::Litre | VolumeUnit::UsGallon | VolumeUnit::ImpGallon => Energy::Liquid,
+            VolumeUnit::KilowattHour => Energy::Electric,
+            VolumeUnit::Kilogram => Energy::Mass,
+        }
+    }
+
+    /// Litres for liquid units, kWh for electric energy, kg for mass.
     pub fn to_base(self, value: f64) -> f64 {
         match self {
-            VolumeUnit::Litre | VolumeUnit::KilowattHour => value,
+            VolumeUnit::Litre | VolumeUnit::KilowattHour | VolumeUnit::Kilogram => value,
             VolumeUnit::UsGallon => value * LITRES_PER_US_GALLON,
             VolumeUnit::ImpGallon => value * LITRES_PER_IMP_GALLON,
         }
@@ -136,7 +167,7 @@ impl VolumeUnit {
 
     pub fn from_base(self, base: f64) -> f64 {
         match self {
-            VolumeUnit::Litre | VolumeUnit::KilowattHour => base,
+            VolumeUnit::Litre | VolumeUnit::KilowattHour | VolumeUnit::Kilogram => base,
             VolumeUnit::UsGallon => base / LITRES_PER_US_GALLON,
             VolumeUnit::ImpGallon => base / LITRES_PER_IMP_GALLON,
         }
@@ -145,15 +176,31 @@ impl VolumeUnit {
 
 impl EconomyUnit {
     pub fn is_electric(self) -> bool {
-        matches!(
-            self,
-            EconomyUnit::KwhPer100Km | EconomyUnit::MilesPerKwh | EconomyUnit::KmPerKwh
-        )
+        self.energy() == Energy::Electric
+    }
+
+    /// The kind of energy whose figures this unit shows.
+    pub fn energy(self) -> Energy {
+        match self {
+            EconomyUnit::LitresPer100Km
+            | EconomyUnit::KmPerLitre
+            | EconomyUnit::MpgUs
+            | EconomyUnit::MpgUk => Energy::Liquid,
+            EconomyUnit::KwhPer100Km | EconomyUnit::MilesPerKwh | EconomyUnit::KmPerKwh => {
+                Energy::Electric
+            }
+            EconomyUnit::KgPer100Km | EconomyUnit::KmPerKg | EconomyUnit::MilesPerKg => {
+                Energy::Mass
+            }
+        }
     }
 
     /// True when a smaller number is better (consumption rather than economy).
     pub fn lower_is_better(self) -> bool {
-        matches!(self, EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km)
+        matches!(
+            self,
+            EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km | EconomyUnit::KgPer100Km
+        )
     }
 
     /// The unit a new vehicle gets unless the user picks another.
@@ -161,6 +208,8 @@ impl EconomyUnit {
         match (distance, volume) {
             (DistanceUnit::Kilometre, VolumeUnit::KilowattHour) => EconomyUnit::KwhPer100Km,
             (DistanceUnit::Mile, VolumeUnit::KilowattHour) => EconomyUnit::MilesPerKwh,
+            (DistanceUnit::Kilometre, VolumeUnit::Kilogram) => EconomyUnit::KgPer100Km,
+            (DistanceUnit::Mile, VolumeUnit::Kilogram) => EconomyUnit::MilesPerKg,
             (DistanceUnit::Kilometre, _) => EconomyUnit::LitresPer100Km,
             (DistanceUnit::Mile, VolumeUnit::ImpGallon) => EconomyUnit::MpgUk,
             (DistanceUnit::Mile, _) => EconomyUnit::MpgUs,
@@ -204,20 +253,24 @@ impl Volume {
     pub fn base(self) -> f64 {
         self.unit.to_base(self.value)
     }
-    /// Converts between liquid units; `None` between liquid and electric.
+    /// Converts between units of one energy kind; `None` across kinds (litres to kWh or kg).
     pub fn to(self, unit: VolumeUnit) -> Option<Volume> {
-        (self.unit.is_electric() == unit.is_electric())
+        (self.unit.energy() == unit.energy())
             .then(|| Volume::new(unit.from_base(self.base()), unit))
     }
 }
 
-/// Fuel economy as kilometres per litre (or per kWh), convertible to any display unit.
+/// Fuel economy as kilometres per litre (or per kWh, or per kg), convertible to any display
+/// unit of the same energy kind.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Economy {
-    /// Kilometres per litre for liquid fuel, kilometres per kWh for electric.
+    /// Kilometres per litre for liquid fuel, per kWh for electric, per kg for CNG.
     pub km_per_base: f64,
     pub electric: bool,
+    /// Per kg (CNG). Absent in older serialised figures, which were never mass.
+    #[serde(default)]
+    pub mass: bool,
 }
 
 impl Economy {
@@ -225,24 +278,40 @@ impl Economy {
     pub fn from_distance_and_fuel(distance: Distance, fuel: Volume) -> Option<Economy> {
         let km = distance.km();
         let base = fuel.base();
-        (km.is_finite() && base.is_finite() && km > 0.0 && base > 0.0).then(|| Economy {
-            km_per_base: km / base,
-            electric: fuel.unit.is_electric(),
-        })
+        (km.is_finite() && base.is_finite() && km > 0.0 && base > 0.0)
+            .then(|| Economy::of_kind(km / base, fuel.unit.energy()))
     }
 
-    /// The figure in `unit`; `None` if the unit is for the other energy kind.
+    fn of_kind(km_per_base: f64, energy: Energy) -> Economy {
+        Economy {
+            km_per_base,
+            electric: energy == Energy::Electric,
+            mass: energy == Energy::Mass,
+        }
+    }
+
+    pub fn energy(self) -> Energy {
+        match (self.electric, self.mass) {
+            (true, _) => Energy::Electric,
+            (_, true) => Energy::Mass,
+            _ => Energy::Liquid,
+        }
+    }
+
+    /// The figure in `unit`; `None` if the unit is for another energy kind.
     pub fn value_in(self, unit: EconomyUnit) -> Option<f64> {
-        if unit.is_electric() != self.electric {
+        if unit.energy() != self.energy() {
             return None;
         }
         let k = self.km_per_base;
         Some(match unit {
-            EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km => 100.0 / k,
-            EconomyUnit::KmPerLitre | EconomyUnit::KmPerKwh => k,
+            EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km | EconomyUnit::KgPer100Km => {
+                100.0 / k
+            }
+            EconomyUnit::KmPerLitre | EconomyUnit::KmPerKwh | EconomyUnit::KmPerKg => k,
             EconomyUnit::MpgUs => k / KM_PER_MILE * LITRES_PER_US_GALLON,
             EconomyUnit::MpgUk => k / KM_PER_MILE * LITRES_PER_IMP_GALLON,
-            EconomyUnit::MilesPerKwh => k / KM_PER_MILE,
+            EconomyUnit::MilesPerKwh | EconomyUnit::MilesPerKg => k / KM_PER_MILE,
         })
     }
 
@@ -252,16 +321,15 @@ impl Economy {
             return None;
         }
         let k = match unit {
-            EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km => 100.0 / value,
-            EconomyUnit::KmPerLitre | EconomyUnit::KmPerKwh => value,
+            EconomyUnit::LitresPer100Km | EconomyUnit::KwhPer100Km | EconomyUnit::KgPer100Km => {
+                100.0 / value
+            }
+            EconomyUnit::KmPerLitre | EconomyUnit::KmPerKwh | EconomyUnit::KmPerKg => value,
             EconomyUnit::MpgUs => value * KM_PER_MILE / LITRES_PER_US_GALLON,
             EconomyUnit::MpgUk => value * KM_PER_MILE / LITRES_PER_IMP_GALLON,
-            EconomyUnit::MilesPerKwh => value * KM_PER_MILE,
+            EconomyUnit::MilesPerKwh | EconomyUnit::MilesPerKg => value * KM_PER_MILE,
         };
-        Some(Economy {
-            km_per_base: k,
-            electric: unit.is_electric(),
-        })
+        Some(Economy::of_kind(k, unit.energy()))
     }
 }
 
@@ -547,7 +615,7 @@ mod tests {
         for unit in EconomyUnit::ALL
             .iter()
             .copied()
-            .filter(|u| !u.is_electric())
+            .filter(|u| u.energy() == Energy::Liquid)
         {
             let v = e.value_in(unit).unwrap();
             assert!(close(
@@ -565,6 +633,43 @@ mod tests {
             ev.value_in(EconomyUnit::KwhPer100Km).unwrap(),
             25.0 / 1.609344
         ));
+    }
+
+    #[test]
+    fn mass_is_its_own_energy_kind() {
+        // 300 km on 5 kg of CNG: 60 km/kg = 1.667 kg/100km = 37.28 mi/kg.
+        let e = Economy::from_distance_and_fuel(
+            Distance::new(300.0, DistanceUnit::Kilometre),
+            Volume::new(5.0, VolumeUnit::Kilogram),
+        )
+        .unwrap();
+        assert_eq!(e.energy(), Energy::Mass);
+        assert!(close(e.value_in(EconomyUnit::KmPerKg).unwrap(), 60.0));
+        assert!(close(
+            e.value_in(EconomyUnit::KgPer100Km).unwrap(),
+            100.0 / 60.0
+        ));
+        assert!(close(
+            e.value_in(EconomyUnit::MilesPerKg).unwrap(),
+            60.0 / KM_PER_MILE
+        ));
+        // Never shown as litres or kWh, and kg never converts to litres.
+        assert_eq!(e.value_in(EconomyUnit::LitresPer100Km), None);
+        assert_eq!(e.value_in(EconomyUnit::KwhPer100Km), None);
+        assert_eq!(
+            Volume::new(5.0, VolumeUnit::Kilogram).to(VolumeUnit::Litre),
+            None
+        );
+        let back = Economy::from_value(1.5, EconomyUnit::KgPer100Km).unwrap();
+        assert_eq!(back.energy(), Energy::Mass);
+        assert_eq!(
+            EconomyUnit::default_for(DistanceUnit::Kilometre, VolumeUnit::Kilogram),
+            EconomyUnit::KgPer100Km
+        );
+        // Serialised figures from before mass existed still read.
+        let old: Economy =
+            serde_json::from_str(r#"{"km_per_base":12.5,"electric":false}"#).unwrap();
+        assert_eq!(old.energy(), Energy::Liquid);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::units::{Currency, DistanceUnit, EconomyUnit, FuelKind, VolumeUnit};
+use crate::units::{Currency, DistanceUnit, EconomyUnit, Energy, FuelKind, VolumeUnit};
 use crate::validate;
 use crate::SyncStamp;
 
@@ -101,15 +101,21 @@ impl VehicleInput {
                 ));
             }
         }
-        let electric_units = self.volume_unit.is_electric();
+        let energy = self.volume_unit.energy();
         match self.fuel_kind {
-            FuelKind::Electric if !electric_units => {
+            FuelKind::Electric if energy != Energy::Electric => {
                 return Err(Error::validation(
                     "volume_unit",
                     "an electric vehicle is charged in kWh",
                 ))
             }
-            FuelKind::Petrol | FuelKind::Diesel | FuelKind::Lpg if electric_units => {
+            FuelKind::Cng if energy != Energy::Mass => {
+                return Err(Error::validation(
+                    "volume_unit",
+                    "a CNG vehicle is filled in kg",
+                ))
+            }
+            FuelKind::Petrol | FuelKind::Diesel | FuelKind::Lpg if energy != Energy::Liquid => {
                 return Err(Error::validation(
                     "volume_unit",
                     format!(
@@ -123,7 +129,7 @@ impl VehicleInput {
         let economy_unit = self
             .economy_unit
             .unwrap_or_else(|| EconomyUnit::default_for(self.distance_unit, self.volume_unit));
-        if economy_unit.is_electric() != electric_units {
+        if economy_unit.energy() != energy {
             return Err(Error::validation(
                 "economy_unit",
                 format!(

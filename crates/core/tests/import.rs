@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use glovebox_core::economy::{self, FillRole, FillUp};
 use glovebox_core::export::backup;
 use glovebox_core::import::{
-    self, BytesSource, DateOrder, Format, ImportError, ImportOptions, ImportReport, Phase,
+    self, BytesSource, DateOrder, FormatId, ImportError, ImportOptions, ImportReport, Phase,
 };
 use glovebox_core::units::{Currency, DistanceUnit, EconomyUnit, VolumeUnit};
 use glovebox_core::vehicles::Vehicle;
@@ -82,13 +82,13 @@ fn lubelogger_fuel_with_bom_crlf_quotes_partial_and_missed() {
     let (_d, g) = garage();
     let opts = ImportOptions {
         vehicle: Some("Golf".into()),
-        ..Default::default()
+        ..metric()
     };
     let r = commit(&g, "lubelogger_fuel.csv", &opts).unwrap();
-    assert_eq!(r.format, Format::LubeloggerFuel);
+    assert_eq!(r.format, FormatId::LubeloggerFuel);
     assert!(r.committed);
     // 05/01/2024 alone is ambiguous; line 3's 20/01/2024 settles it, and says so.
-    assert_eq!(r.date_order, DateOrder::Dmy);
+    assert_eq!(r.dates.order.unwrap(), DateOrder::Dmy);
     assert!(
         r.warnings.iter().any(|w| w.contains("line 3")),
         "{:?}",
@@ -135,7 +135,7 @@ fn reimporting_the_same_file_adds_nothing() {
     let (_d, g) = garage();
     let opts = ImportOptions {
         vehicle: Some("Golf".into()),
-        ..Default::default()
+        ..metric()
     };
     commit(&g, "lubelogger_fuel.csv", &opts).unwrap();
     let before = snapshot(&g);
@@ -150,7 +150,7 @@ fn reimporting_the_same_file_adds_nothing() {
 fn preview_writes_nothing_and_shows_first_rows() {
     let (_d, g) = garage();
     let before = snapshot(&g);
-    let p = import::preview(&g, &fixture("fuelio.csv"), &ImportOptions::default()).unwrap();
+    let p = import::preview(&g, &fixture("fuelio.csv"), &eur()).unwrap();
     assert!(!p.committed);
     assert_eq!(p.new_records.vehicles, 1);
     assert_eq!(p.new_records.fuel, 4);
@@ -164,7 +164,7 @@ fn lubelogger_service_and_odometer() {
     let (_d, g) = garage();
     let opts = ImportOptions {
         vehicle: Some("Golf".into()),
-        ..Default::default()
+        ..metric()
     };
     let r = commit(&g, "lubelogger_service.csv", &opts).unwrap();
     assert_eq!(r.new_records.service, 2);
@@ -178,8 +178,8 @@ fn lubelogger_service_and_odometer() {
     assert_eq!(s[1].odometer, None);
 
     let r = commit(&g, "lubelogger_odometer.csv", &opts).unwrap();
-    assert_eq!(r.format, Format::LubeloggerOdometer);
-    assert_eq!(r.date_order, DateOrder::Mdy);
+    assert_eq!(r.format, FormatId::LubeloggerOdometer);
+    assert_eq!(r.dates.order.unwrap(), DateOrder::Mdy);
     let o = g.odometer_records(&v.id, Page::ALL).unwrap();
     assert_eq!(o.len(), 2);
     assert_eq!(o[0].odometer.value, 10_900.0);
@@ -188,8 +188,12 @@ fn lubelogger_service_and_odometer() {
 #[test]
 fn fuelly_two_vehicles_in_miles_and_gallons() {
     let (_d, g) = garage();
-    let r = commit(&g, "fuelly.csv", &ImportOptions::default()).unwrap();
-    assert_eq!(r.format, Format::Fuelly);
+    let usd = ImportOptions {
+        currency: Some(Currency::USD),
+        ..ImportOptions::default()
+    };
+    let r = commit(&g, "fuelly.csv", &usd).unwrap();
+    assert_eq!(r.format, FormatId::Fuelly);
     assert_eq!(r.new_records.vehicles, 2);
     assert_eq!(r.new_records.fuel, 6);
     assert!(
@@ -229,7 +233,7 @@ fn fuelly_vehicle_choice_and_metric_units() {
     let (_d, g) = garage();
     let pick = |name: &str| ImportOptions {
         vehicle: Some(name.into()),
-        ..Default::default()
+        ..eur()
     };
     let r = commit(&g, "fuelly.csv", &pick("f-150")).unwrap();
     assert_eq!(r.new_records.fuel, 2);
@@ -237,7 +241,7 @@ fn fuelly_vehicle_choice_and_metric_units() {
     let e = commit(&g, "fuelly.csv", &pick("Corolla")).unwrap_err();
     assert!(matches!(e, Error::Import(ImportError::Vehicle(_))), "{e}");
 
-    let r = commit(&g, "fuelly_metric.csv", &ImportOptions::default()).unwrap();
+    let r = commit(&g, "fuelly_metric.csv", &eur()).unwrap();
     assert!(r.economy_mismatches.is_empty());
     let clio = vehicle(&g, "Clio");
     assert_eq!(clio.distance_unit, DistanceUnit::Kilometre);
@@ -253,8 +257,8 @@ fn fuelly_vehicle_choice_and_metric_units() {
 #[test]
 fn fuelio_sections_out_of_order_rows_and_recurring_costs() {
     let (_d, g) = garage();
-    let r = commit(&g, "fuelio.csv", &ImportOptions::default()).unwrap();
-    assert_eq!(r.format, Format::Fuelio);
+    let r = commit(&g, "fuelio.csv", &eur()).unwrap();
+    assert_eq!(r.format, FormatId::Fuelio);
     assert!(
         r.economy_mismatches.is_empty(),
         "{:?}",
@@ -302,11 +306,11 @@ fn drivvo_sections_semicolons_and_portuguese_yes_no() {
     let opts = ImportOptions {
         vehicle: Some("Onix".into()),
         currency: Some("BRL".parse().unwrap()),
-        ..Default::default()
+        ..metric()
     };
     let r = commit(&g, "drivvo.csv", &opts).unwrap();
-    assert_eq!(r.format, Format::Drivvo);
-    assert_eq!(r.date_order, DateOrder::Dmy);
+    assert_eq!(r.format, FormatId::Drivvo);
+    assert_eq!(r.dates.order.unwrap(), DateOrder::Dmy);
     assert_eq!((r.new_records.fuel, r.new_records.service), (4, 2));
     let v = vehicle(&g, "Onix");
     assert_eq!(v.currency.code(), "BRL");
@@ -335,7 +339,7 @@ fn drivvo_sections_semicolons_and_portuguese_yes_no() {
 fn ambiguous_dates_need_an_explicit_choice() {
     let (_d, g) = garage();
     let before = snapshot(&g);
-    let e = commit(&g, "lubelogger_ambiguous.csv", &ImportOptions::default()).unwrap_err();
+    let e = commit(&g, "lubelogger_ambiguous.csv", &metric()).unwrap_err();
     assert!(
         matches!(e, Error::Import(ImportError::AmbiguousDates { rows: 2 })),
         "{e}"
@@ -344,7 +348,7 @@ fn ambiguous_dates_need_an_explicit_choice() {
     let opts = ImportOptions {
         date_format: Some(DateOrder::Mdy),
         vehicle: Some("Golf".into()),
-        ..Default::default()
+        ..metric()
     };
     commit(&g, "lubelogger_ambiguous.csv", &opts).unwrap();
     let v = vehicle(&g, "Golf");
@@ -360,14 +364,14 @@ fn ambiguous_dates_need_an_explicit_choice() {
 fn import_bytes(
     g: &Garage,
     bytes: &[u8],
-    format: Option<Format>,
+    format: Option<FormatId>,
     skip: bool,
 ) -> glovebox_core::Result<ImportReport> {
     let opts = ImportOptions {
         format,
         vehicle: Some("Car".into()),
         skip_bad_rows: skip,
-        ..Default::default()
+        ..metric()
     };
     import::commit_source(
         g,
@@ -382,12 +386,12 @@ fn import_bytes(
 fn malformed_files_are_refused_with_line_and_column_and_nothing_is_written() {
     let (_d, g) = garage();
     // Something already there, so "unchanged" is not trivially "empty".
-    commit(&g, "fuelly_metric.csv", &ImportOptions::default()).unwrap();
+    commit(&g, "fuelly_metric.csv", &eur()).unwrap();
     let before = snapshot(&g);
-    let lube = Some(Format::LubeloggerFuel);
+    let lube = Some(FormatId::LubeloggerFuel);
     let header = "Date,Odometer,FuelConsumed,Cost\n";
     type Check = fn(&Error) -> bool;
-    let cases: Vec<(&str, Vec<u8>, Option<Format>, Check)> = vec![
+    let cases: Vec<(&str, Vec<u8>, Option<FormatId>, Check)> = vec![
         ("unknown header", b"foo,bar\n1,2\n".to_vec(), None, |e| {
             matches!(e, Error::Import(ImportError::UnknownFormat))
         }),
@@ -520,7 +524,7 @@ fn progress_is_reported_and_cancel_writes_nothing() {
     let seen = Mutex::new(Vec::new());
     let cancel = AtomicBool::new(false);
     let before = snapshot(&g);
-    let opts = ImportOptions::default();
+    let opts = metric();
     let e = import::commit_source(
         &g,
         &BytesSource(file.as_bytes()),
@@ -595,7 +599,7 @@ fn a_file_with_no_new_rows_creates_no_vehicle() {
 #[test]
 fn fuelly_trip_logged_rows_get_their_odometer_rebuilt() {
     let (_d, g) = garage();
-    let r = commit(&g, "fuelly_trips.csv", &ImportOptions::default()).unwrap();
+    let r = commit(&g, "fuelly_trips.csv", &eur()).unwrap();
     assert!(r.bad_rows.is_empty(), "{:?}", r.bad_rows);
     assert!(r
         .warnings
@@ -628,4 +632,22 @@ fn fuelly_trip_logged_rows_get_their_odometer_rebuilt() {
     odo.reverse();
     assert_eq!(odo, vec![250.0, 450.0]);
     assert_eq!(closing_economy(&g, &beetle, EconomyUnit::MpgUs), vec![25.0]);
+}
+
+/// Options with the currency the fixtures' apps do not write down (and, for files that
+/// carry no units at all, the units: see `lube`).
+fn eur() -> ImportOptions {
+    ImportOptions {
+        currency: Some(glovebox_core::units::Currency::EUR),
+        ..ImportOptions::default()
+    }
+}
+
+/// km, litres and euros, for files that carry no units (LubeLogger CSVs, Drivvo).
+fn metric() -> ImportOptions {
+    ImportOptions {
+        distance_unit: Some(DistanceUnit::Kilometre),
+        volume_unit: Some(VolumeUnit::Litre),
+        ..eur()
+    }
 }

@@ -2,7 +2,7 @@
 //! error. Inputs start with each format's real header half of the time, so the row
 //! parsers are reached and not only the format detection.
 
-use glovebox_core::import::{self, BytesSource, Format, ImportOptions};
+use glovebox_core::import::{self, BytesSource, FormatId, ImportOptions};
 use glovebox_core::Garage;
 use proptest::prelude::*;
 
@@ -15,9 +15,9 @@ const HEADERS: &[&str] = &[
     "##Refuelling\nDate;Odometer;Volume;Total cost;Full tank?\n",
 ];
 
-fn formats() -> Vec<Option<Format>> {
+fn formats() -> Vec<Option<FormatId>> {
     std::iter::once(None)
-        .chain(Format::ALL.into_iter().map(Some))
+        .chain(FormatId::ALL.into_iter().map(Some))
         .collect()
 }
 

@@ -381,7 +381,7 @@ async fn pull(
 /// The core's Health snapshot (uptime, queries with ratings and regressions; the server
 /// has no report cache, so its cache part is empty) plus `status` and `version`.
 async fn health(State(s): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let health = s.stats.health(glovebox_core::perf::CacheStats::default());
+    let health = s.stats.health(glovebox_perf::CacheStats::default());
     let status = if health.problems().next().is_some() {
         "degraded"
     } else {

@@ -1,12 +1,12 @@
 //! Query timings and request counters for /api/health and /metrics.
 //!
-//! Storage queries are timed by the core's performance tracker (`glovebox_core::perf`),
-//! the same one behind the desktop Diagnostics view, so both report in one shape.
+//! Storage queries are timed by the performance tracker of glovebox-perf, the same one
+//! behind the desktop Diagnostics view, so both report in one shape.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-pub use glovebox_core::perf::Tracker as QueryStats;
+pub use glovebox_perf::Tracker as QueryStats;
 
 /// Counters exported at /metrics.
 #[derive(Default)]

@@ -107,8 +107,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let garage = Garage::open(dir.path().join("bench.db"))?;
+    // LubeLogger CSVs carry no units: say them, as a user must.
     let opts = ImportOptions {
         vehicle: Some("Bench".into()),
+        distance_unit: Some(glovebox_core::units::DistanceUnit::Kilometre),
+        volume_unit: Some(glovebox_core::units::VolumeUnit::Litre),
+        currency: Some(glovebox_core::units::Currency::EUR),
         ..Default::default()
     };
     let (t, c) = (Instant::now(), cpu_s());

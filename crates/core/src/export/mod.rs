@@ -1,6 +1,10 @@
 //! Leaving or backing up: CSV per record kind with LubeLogger's columns (so a user can
 //! move to LubeLogger and back, and Glovebox re-imports its own export), a full JSON
 //! backup with restore into an empty database, and reminders as an iCalendar file.
+//!
+//! CSV text cells never run as spreadsheet formulas: a cell starting with `=`, `+`, `-`,
+//! `@`, tab or CR gets a leading apostrophe (`lubelogger::escape`), which the importer
+//! removes again when Glovebox reads its own export.
 
 pub mod backup;
 pub mod ics;
@@ -35,32 +39,13 @@ impl std::str::FromStr for CsvKind {
     }
 }
 
-/// LubeLogger's fuel columns, plus the station as an extra field (LubeLogger keeps
-/// `extrafield_*` columns as extra fields; Glovebox reads it back as the station).
-pub const FUEL_HEADER: [&str; 10] = [
-    "Date",
-    "Odometer",
-    "FuelConsumed",
-    "Cost",
-    "FuelEconomy",
-    "IsFillToFull",
-    "MissedFuelUp",
-    "Notes",
-    "Tags",
-    "extrafield_Station",
-];
-/// LubeLogger's service/repair/upgrade columns, plus the kind and the category.
-pub const SERVICE_HEADER: [&str; 8] = [
-    "Date",
-    "Odometer",
-    "Description",
-    "Cost",
-    "Notes",
-    "Tags",
-    "Type",
-    "extrafield_Category",
-];
-pub const ODOMETER_HEADER: [&str; 3] = ["Date", "Odometer", "Notes"];
+use crate::import::lubelogger::escape;
+/// The columns are LubeLogger's (their one home is `import::lubelogger`): Glovebox
+/// re-imports its own export through the same format.
+pub use crate::import::lubelogger::{
+    FUEL_COLUMNS as FUEL_HEADER, ODOMETER_COLUMNS as ODOMETER_HEADER,
+    SERVICE_COLUMNS as SERVICE_HEADER,
+};
 
 /// Dates as ISO 8601 (unambiguous in every locale LubeLogger runs in); the time only
 /// when there is one.
@@ -144,9 +129,9 @@ pub fn csv(garage: &Garage, vehicle_id: &str, kind: CsvKind, out: &mut dyn Write
                     eco,
                     bool_text(r.is_full).into(),
                     bool_text(r.missed_previous).into(),
-                    r.notes.clone(),
-                    tags_text(&r.tags),
-                    r.station.clone(),
+                    escape(&r.notes).into_owned(),
+                    escape(&tags_text(&r.tags)).into_owned(),
+                    escape(&r.station).into_owned(),
                 ])
                 .map_err(io)?;
                 n += 1;
@@ -161,12 +146,12 @@ pub fn csv(garage: &Garage, vehicle_id: &str, kind: CsvKind, out: &mut dyn Write
                 w.write_record([
                     date(r.occurred_at),
                     r.odometer.map(|o| num(o.value)).unwrap_or_default(),
-                    r.title.clone(),
+                    escape(&r.title).into_owned(),
                     amount(r.cost),
-                    r.notes.clone(),
-                    tags_text(&r.tags),
+                    escape(&r.notes).into_owned(),
+                    escape(&tags_text(&r.tags)).into_owned(),
                     r.kind.code().into(),
-                    r.category.clone(),
+                    escape(&r.category).into_owned(),
                 ])
                 .map_err(io)?;
                 n += 1;
@@ -177,8 +162,12 @@ pub fn csv(garage: &Garage, vehicle_id: &str, kind: CsvKind, out: &mut dyn Write
             let mut recs = garage.odometer_records(vehicle_id, Page::ALL)?;
             recs.reverse();
             for r in &recs {
-                w.write_record([date(r.occurred_at), num(r.odometer.value), r.notes.clone()])
-                    .map_err(io)?;
+                w.write_record([
+                    date(r.occurred_at),
+                    num(r.odometer.value),
+                    escape(&r.notes).into_owned(),
+                ])
+                .map_err(io)?;
                 n += 1;
             }
         }

@@ -14,6 +14,7 @@ use crate::units::{DistanceUnit, Economy, EconomyUnit, VolumeUnit};
 pub const TOLERANCE: f64 = 0.01;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EconomyMismatch {
     pub line: u64,
     pub vehicle: String,
@@ -170,7 +171,7 @@ fn pick_unit(pairs: &[(u32, f64, Economy)], volume: VolumeUnit, own: EconomyUnit
     EconomyUnit::ALL
         .iter()
         .copied()
-        .filter(|u| u.is_electric() == volume.is_electric())
+        .filter(|u| u.energy() == volume.energy())
         .max_by_key(|u| {
             let hits = pairs
                 .iter()

@@ -7,9 +7,11 @@ use chrono::{Months, NaiveDateTime};
 
 use super::check::{self, EconomyMismatch, Fill, Fills};
 use super::common::{self, Event, Item, ItemKind};
+use super::pipeline::Extras;
 use super::targets::{key, KeySet, Target};
 use super::{
-    Counts, DateOrder, Format, ImportError, ImportReport, Phase, PreviewRow, Progress, RowError,
+    Counts, DateOrder, DuplicateRow, FormatId, ImportError, ImportReport, OdometerAction, Phase,
+    PreviewRow, Progress, RowError,
 };
 use crate::error::Error;
 use crate::events::RecordKind;
@@ -18,20 +20,24 @@ use crate::garage::NewRecord;
 use crate::odometer::OdometerInput;
 use crate::reminders::ReminderInput;
 use crate::service::ServiceInput;
+use crate::service::ServiceKind;
 use crate::time;
 
 /// Rows between progress reports and cancel checks.
 pub(super) const PROGRESS_EVERY: u64 = 4096;
 /// Bad rows kept with full detail (all are counted).
 const MAX_LISTED: usize = 10_000;
-const FIRST_ROWS: usize = 20;
+/// Duplicates listed in full (all are counted).
+const DUPLICATES_LISTED: usize = 1_000;
 
 // ----- pass 2 ------------------------------------------------------------------------------
 
 #[derive(Default)]
 pub(super) struct Outcome {
     pub(super) counts: Counts,
+    pub(super) per_vehicle: Vec<Counts>,
     pub(super) duplicates: u64,
+    pub(super) duplicate_rows: Vec<DuplicateRow>,
     pub(super) bad: Vec<RowError>,
     pub(super) bad_count: u64,
     pub(super) last_bad_line: u64,
@@ -40,6 +46,8 @@ pub(super) struct Outcome {
     pub(super) done: u64,
     pub(super) last_line: u64,
     pub(super) warnings: Vec<String>,
+    /// Rows left out because the user chose to skip their flagged odometer reading.
+    pub(super) odometer_skipped: std::cell::Cell<u64>,
     /// Vehicles (by index) that received a record; new ones were created then.
     pub(super) created: Vec<usize>,
 }
@@ -48,13 +56,19 @@ pub(super) struct Checker {
     pub(super) targets: Vec<Target>,
     pub(super) order: DateOrder,
     pub(super) now: NaiveDateTime,
+    /// Content keys of the records already in the database.
     pub(super) keys: KeySet,
+    /// Content keys of the file's rows so far.
+    pub(super) file_keys: KeySet,
     pub(super) total: u64,
     pub(super) collect_fills: bool,
     /// Record field → file column, from the parser (see `Event::Fields`).
     pub(super) fields: Vec<(&'static str, String)>,
     /// Odometers rebuilt from trip distances, by line.
     pub(super) rebuilt: std::collections::HashMap<u64, f64>,
+    /// Decisions for rows the odometer guard flagged, by line.
+    pub(super) actions: std::collections::HashMap<u64, OdometerAction>,
+    pub(super) preview_rows: usize,
     pub(super) out: Outcome,
 }
 
@@ -95,17 +109,37 @@ impl Checker {
             Event::Bad(e) => self.bad(e),
             Event::Item(it) => match self.convert(&it) {
                 Ok(Some((rec, k, kind))) => {
-                    if !self.keys.insert(k) {
+                    // A database record (a backup) has its own id: two records with the
+                    // same content are both real. Only a match in the database (a backup
+                    // imported before) is a duplicate. File rows without ids are also
+                    // duplicates of earlier identical rows.
+                    let duplicate = match it.location {
+                        Some(_) => self.keys.contains(&k),
+                        None => self.keys.contains(&k) || !self.file_keys.insert(k),
+                    };
+                    if duplicate {
                         self.out.duplicates += 1;
+                        if self.out.duplicate_rows.len() < DUPLICATES_LISTED {
+                            let p = self.preview_row(it.line, &rec, kind);
+                            self.out.duplicate_rows.push(DuplicateRow {
+                                line: p.line,
+                                kind: p.kind,
+                                vehicle: p.vehicle,
+                                date: p.date,
+                                text: p.text,
+                            });
+                        }
                         return Ok(());
                     }
-                    match kind {
-                        RecordKind::Fuel => self.out.counts.fuel += 1,
-                        RecordKind::Service => self.out.counts.service += 1,
-                        RecordKind::Odometer => self.out.counts.odometer += 1,
-                        _ => self.out.counts.reminders += 1,
+                    if self.out.per_vehicle.len() <= it.vehicle {
+                        self.out
+                            .per_vehicle
+                            .resize_with(it.vehicle + 1, Counts::default);
                     }
-                    if self.out.first_rows.len() < FIRST_ROWS {
+                    for c in [&mut self.out.counts, &mut self.out.per_vehicle[it.vehicle]] {
+                        count(c, &rec);
+                    }
+                    if self.out.first_rows.len() < self.preview_rows {
                         self.out
                             .first_rows
                             .push(self.preview_row(it.line, &rec, kind));
@@ -149,6 +183,7 @@ impl Checker {
         line: u64,
     ) -> std::result::Result<NaiveDateTime, RowError> {
         d.resolve(self.order).ok_or_else(|| RowError {
+            location: None,
             line,
             column: Some(
                 self.fields
@@ -176,6 +211,7 @@ impl Checker {
         }
         let fields = &self.fields;
         let verr = |e: Error| RowError {
+            location: it.location.clone(),
             line: it.line,
             // The file's column when known ("FuelConsumed"), else the record field.
             column: e.field().map(|f| {
@@ -208,11 +244,15 @@ impl Checker {
                     (true, Some(o)) => *o,
                     (true, None) => {
                         return Err(RowError {
+                            location: it.location.clone(),
                             line: it.line,
                             column: Some("odometer".into()),
                             reason: "neither an odometer reading nor a trip distance".into(),
                         })
                     }
+                };
+                let Some(odometer) = self.reading(it.line, *odometer) else {
+                    return Ok(None);
                 };
                 let input = FuelInput {
                     vehicle_id: id,
@@ -262,6 +302,13 @@ impl Checker {
                 notes,
                 tags,
             } => {
+                let odometer = match odometer {
+                    Some(o) => match self.reading(it.line, *o) {
+                        Some(o) => Some(o),
+                        None => return Ok(None),
+                    },
+                    None => None,
+                };
                 let input = ServiceInput {
                     vehicle_id: id,
                     kind: *kind,
@@ -294,6 +341,9 @@ impl Checker {
                 odometer,
                 notes,
             } => {
+                let Some(odometer) = self.reading(it.line, *odometer) else {
+                    return Ok(None);
+                };
                 let input = OdometerInput {
                     vehicle_id: id,
                     occurred_at: self.date(date, it.line)?,
@@ -324,6 +374,8 @@ impl Checker {
                 due_odometer,
                 recur_months,
                 recur_distance,
+                schedule,
+                thresholds,
             } => {
                 let due_at = match due {
                     Some(d) => Some(
@@ -341,8 +393,12 @@ impl Checker {
                     due_odometer: due_odometer.map(|o| o * df),
                     recur_months: *recur_months,
                     recur_distance: recur_distance.map(|o| o * df),
-                    schedule: Default::default(),
-                    thresholds: Default::default(),
+                    schedule: *schedule,
+                    thresholds: crate::reminders::Thresholds {
+                        urgent_distance: thresholds.urgent_distance.map(|o| o * df),
+                        very_urgent_distance: thresholds.very_urgent_distance.map(|o| o * df),
+                        ..*thresholds
+                    },
                 };
                 let r = input.validate(v).map_err(verr)?;
                 let k = key(
@@ -361,6 +417,21 @@ impl Checker {
                 )
             }
         }))
+    }
+
+    /// The reading to import for a row, after the user's decision on a flagged one;
+    /// `None` when the row is to be skipped.
+    fn reading(&self, line: u64, odometer: f64) -> Option<f64> {
+        match self.actions.get(&line) {
+            Some(OdometerAction::Skip) => {
+                self.out
+                    .odometer_skipped
+                    .set(self.out.odometer_skipped.get() + 1);
+                None
+            }
+            Some(OdometerAction::Fix { odometer }) => Some(*odometer),
+            Some(OdometerAction::Confirm) | None => Some(odometer),
+        }
     }
 
     fn preview_row(&self, line: u64, rec: &NewRecord, kind: RecordKind) -> PreviewRow {
@@ -420,10 +491,11 @@ impl Checker {
 
     pub(super) fn finish(
         mut self,
-        format: Format,
+        format: FormatId,
         rows: u64,
         mut warnings: Vec<String>,
         skip: bool,
+        extras: Extras,
     ) -> ImportReport {
         let mut mismatches: Vec<EconomyMismatch> = Vec::new();
         let mut mismatch_count = 0;
@@ -453,6 +525,12 @@ impl Checker {
                 "{skipped} other vehicle(s) in the file were left out"
             ));
         }
+        if self.out.odometer_skipped.get() > 0 {
+            warnings.push(format!(
+                "{} row(s) with a flagged odometer reading were skipped, as chosen",
+                self.out.odometer_skipped.get()
+            ));
+        }
         if self.out.bad_count as usize > self.out.bad.len() {
             warnings.push(format!(
                 "{} bad rows; the first {} are listed",
@@ -467,19 +545,62 @@ impl Checker {
             .iter()
             .filter(|&&i| self.targets[i].is_new)
             .count() as u64;
+        let created = self.out.created;
+        let per_vehicle = self.out.per_vehicle;
+        let vehicles = self
+            .targets
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut p = t.public;
+                p.records = per_vehicle.get(i).copied().unwrap_or_default();
+                p.records.vehicles = (t.is_new && created.contains(&i)) as u64;
+                if t.is_new && !created.contains(&i) {
+                    // Nothing new for it: no vehicle is (or would be) created.
+                    p.vehicle_id = None;
+                }
+                p
+            })
+            .collect();
         ImportReport {
             format,
-            date_order: self.order,
-            vehicles: self.targets.into_iter().map(|t| t.public).collect(),
+            detected: extras.detected,
+            dates: extras.dates,
+            vehicles,
             rows,
             new_records: counts,
             duplicates: self.out.duplicates,
+            duplicate_rows: self.out.duplicate_rows,
+            bad_row_count: self.out.bad_count,
             bad_rows: self.out.bad,
             skipped_bad_rows: skip && self.out.bad_count > 0,
             first_rows: self.out.first_rows,
+            odometer_flags: extras.odometer_flags,
             economy_mismatches: mismatches,
+            left_out: extras.left_out,
+            attachments: extras.attachments,
+            needs: extras.needs,
             warnings,
             committed: false,
         }
+    }
+}
+
+/// Adds one record to the counts per kind (tax: service records of category "Tax").
+fn count(c: &mut Counts, rec: &NewRecord) {
+    match rec {
+        NewRecord::Fuel { .. } => c.fuel += 1,
+        NewRecord::Service { input, .. } => {
+            c.service += 1;
+            match input.kind {
+                ServiceKind::Repair => c.repair += 1,
+                ServiceKind::Upgrade => c.upgrade += 1,
+                ServiceKind::Service if input.category.eq_ignore_ascii_case("tax") => c.tax += 1,
+                ServiceKind::Service => {}
+            }
+        }
+        NewRecord::Odometer { .. } => c.odometer += 1,
+        NewRecord::Reminder { .. } => c.reminders += 1,
+        NewRecord::Vehicle { .. } | NewRecord::ReminderCompletion { .. } => {}
     }
 }

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::dates::{DateEvidence, DateParts};
-use super::{ImportError, RowError};
+use super::{AttachmentRef, ImportError, LeftOut, Need, RowError};
+use crate::reminders::{Schedule, Thresholds};
 use crate::service::ServiceKind;
 use crate::units::{parse_decimal, parse_decimal_minor, DistanceUnit, FuelKind, VolumeUnit};
 
@@ -21,6 +22,11 @@ pub struct VehicleDraft {
     pub fuel_kind: Option<FuelKind>,
     pub distance_unit: Option<DistanceUnit>,
     pub volume_unit: Option<VolumeUnit>,
+    /// The economy unit the source showed (LubeLogger's UseMPG/UseUKMPG settings).
+    #[serde(default)]
+    pub economy_unit: Option<crate::units::EconomyUnit>,
+    #[serde(default)]
+    pub currency: Option<crate::units::Currency>,
 }
 
 impl VehicleDraft {
@@ -35,6 +41,8 @@ impl VehicleDraft {
             fuel_kind: None,
             distance_unit: None,
             volume_unit: None,
+            economy_unit: None,
+            currency: None,
         }
     }
 }
@@ -47,6 +55,19 @@ pub struct Item {
     /// Index of the vehicle (in the order the parser announced them).
     pub vehicle: usize,
     pub kind: ItemKind,
+    /// Where the row is when lines do not say (a database record: "gasrecords #12").
+    pub location: Option<String>,
+}
+
+impl Item {
+    pub fn at(line: u64, vehicle: usize, kind: ItemKind) -> Item {
+        Item {
+            line,
+            vehicle,
+            kind,
+            location: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +112,8 @@ pub enum ItemKind {
         due_odometer: Option<f64>,
         recur_months: Option<u32>,
         recur_distance: Option<f64>,
+        schedule: Schedule,
+        thresholds: Thresholds,
     },
 }
 
@@ -115,6 +138,12 @@ pub enum Event {
     /// Which file column holds each record field, so that a validation error ("quantity
     /// must be greater than zero") names the column the user sees ("FuelConsumed").
     Fields(Vec<(&'static str, String)>),
+    /// Something deliberately not imported (secrets, kinds Glovebox has no place for).
+    LeftOut(LeftOut),
+    /// A file attached to a record: listed as not imported yet.
+    Attachment(AttachmentRef),
+    /// A choice only the user can make (e.g. a backup server's time zone).
+    Need(Need),
 }
 
 pub type Sink<'a> = dyn FnMut(Event) -> Result<(), ImportError> + 'a;
@@ -124,7 +153,23 @@ pub type Sink<'a> = dyn FnMut(Event) -> Result<(), ImportError> + 'a;
 pub struct ParseCtx {
     /// Minor-unit digits of the target currency, for exact money parsing.
     pub money_digits: u8,
-    pub service_kind: ServiceKind,
+    /// The CSV field separator sniffed from the head.
+    pub delimiter: u8,
+    /// Fuelio: the tank whose fills are imported (1 or 2).
+    pub tank: u8,
+    /// LubeLogger backup: the server's UTC offset, when the user gave it.
+    pub utc_offset_minutes: Option<i32>,
+}
+
+impl Default for ParseCtx {
+    fn default() -> Self {
+        ParseCtx {
+            money_digits: 2,
+            delimiter: b',',
+            tank: 1,
+            utc_offset_minutes: None,
+        }
+    }
 }
 
 // ----- headers ---------------------------------------------------------------------------
@@ -226,6 +271,7 @@ impl Row<'_> {
             line: self.line,
             column: col.map(|c| self.cols.name(c).to_owned()),
             reason: reason.into(),
+            location: None,
         }
     }
 
@@ -247,6 +293,7 @@ impl Row<'_> {
     /// Money in minor units; an empty cell is zero (many apps leave cost out).
     pub fn money(&self, col: Option<usize>, digits: u8) -> Result<i64, RowError> {
         let t = strip_currency(self.text(col));
+        let t = t.as_ref();
         if t.is_empty() {
             return Ok(0);
         }
@@ -315,9 +362,30 @@ fn plain_minor(t: &str, digits: u8) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
-/// "R$ 12,50", "12.50 €" -> the number: currency signs around amounts are common.
-fn strip_currency(t: &str) -> &str {
-    t.trim_matches(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+')))
+/// "R$ 12,50", "12.50 €", "-$1,234.56", "($5.00)" -> the number: LubeLogger writes costs
+/// with the server culture's currency format (`ToString("C")`), other apps put signs
+/// around amounts. Grouping spaces (no-break, narrow no-break) stay for the number parser.
+fn strip_currency(t: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+');
+    if t.chars().all(plain) {
+        return t.into();
+    }
+    let negative = t.contains('-') || (t.contains('(') && t.contains(')'));
+    let kept: String = t
+        .chars()
+        .filter(|&c| {
+            c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'')
+        })
+        .collect();
+    let kept = kept.trim_matches(|c: char| !c.is_ascii_digit());
+    if kept.is_empty() {
+        return "".into();
+    }
+    if negative {
+        format!("-{kept}").into()
+    } else {
+        kept.to_owned().into()
+    }
 }
 
 /// Tags as apps write them: LubeLogger separates them with spaces, Fuelly with commas
@@ -468,6 +536,22 @@ mod tests {
         );
         assert_eq!(plain_number("1,5"), None);
         assert_eq!(plain_number("."), None);
+    }
+
+    #[test]
+    fn currency_formatted_amounts() {
+        for (t, v) in [
+            ("$1,234.56", "1,234.56"),
+            ("23,07\u{a0}€", "23,07"),
+            ("1\u{202f}234,56\u{a0}€", "1\u{202f}234,56"),
+            ("-$5.00", "-5.00"),
+            ("($5.00)", "-5.00"),
+            ("R$ 12,50", "12,50"),
+            ("CHF 1'234.50", "1'234.50"),
+            ("12.5", "12.5"),
+        ] {
+            assert_eq!(strip_currency(t), v, "{t}");
+        }
     }
 
     #[test]

@@ -117,6 +117,9 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
 pub struct DateEvidence {
     /// Dates with the year last (the only ones whose order can be in doubt).
     pub year_last: u64,
+    /// Of those, dates that give two different days (01/02/2024; not 05/05/2024, which
+    /// reads the same both ways).
+    pub ambiguous: u64,
     /// First date that only fits day-first, e.g. (line, "13/02/2024").
     pub day_first_only: Option<(u64, String)>,
     pub month_first_only: Option<(u64, String)>,
@@ -130,6 +133,7 @@ impl DateEvidence {
         self.year_last += 1;
         let text = || format!("{:02}/{:02}/{}", d.a, d.b, d.c);
         match d.fits() {
+            (true, true) if d.a != d.b => self.ambiguous += 1,
             (true, false) if self.day_first_only.is_none() => {
                 self.day_first_only = Some((line, text()))
             }
@@ -169,6 +173,9 @@ impl DateEvidence {
                 Ok(DateOrder::Mdy)
             }
             (None, None) if self.year_last == 0 => Ok(DateOrder::Ymd),
+            // Every date reads the same day-first and month-first (05/05/2024): no need to
+            // ask.
+            (None, None) if self.ambiguous == 0 => Ok(DateOrder::Dmy),
             (None, None) => Err(ImportError::AmbiguousDates {
                 rows: self.year_last,
             }),
@@ -213,6 +220,10 @@ mod tests {
             ev.decide(Some(DateOrder::Mdy), None, &mut w).unwrap(),
             DateOrder::Mdy
         );
+        let mut same = DateEvidence::default();
+        same.add(2, &DateParts::parse("05/05/2024").unwrap());
+        same.add(3, &DateParts::parse("12.12.2023").unwrap());
+        assert_eq!(same.decide(None, None, &mut w).unwrap(), DateOrder::Dmy);
         ev.add(3, &DateParts::parse("13/02/2024").unwrap());
         assert_eq!(ev.decide(None, None, &mut w).unwrap(), DateOrder::Dmy);
         assert!(w[0].contains("line 3"), "{w:?}");

@@ -8,8 +8,28 @@
 //! A file whose columns are not recognised is refused with the missing column named.
 
 use super::common::{Columns, Event, Item, ItemKind, ParseCtx, Row, Sink, VehicleDraft};
-use super::{ImportError, RowError};
+use super::format::{Format, Head};
+use super::{FormatId, ImportError, RowError, Source};
 use crate::service::ServiceKind;
+
+pub struct Drivvo;
+
+impl Format for Drivvo {
+    const NAME: FormatId = FormatId::Drivvo;
+    fn detect(head: &Head<'_>) -> u8 {
+        if SECTIONS
+            .iter()
+            .any(|(marker, _)| head.text.contains(marker))
+        {
+            90
+        } else {
+            0
+        }
+    }
+    fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+        parse(src, ctx, sink)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
@@ -127,12 +147,8 @@ const TYPE: &[&str] = &[
     "art",
 ];
 
-pub fn parse(
-    input: Box<dyn std::io::BufRead + Send + '_>,
-    delimiter: u8,
-    ctx: &ParseCtx,
-    sink: &mut Sink<'_>,
-) -> Result<(), ImportError> {
+fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+    let (input, delimiter) = (src.open()?, ctx.delimiter);
     let mut section: Option<Section> = None;
     let mut cols: Option<Columns> = None;
     let mut any_section = false;
@@ -187,11 +203,7 @@ pub fn parse(
         };
         let row = Row { rec, cols: c, line };
         match item(s, &row, ctx) {
-            Ok(kind) => sink(Event::Item(Item {
-                line,
-                vehicle: 0,
-                kind,
-            })),
+            Ok(kind) => sink(Event::Item(Item::at(line, 0, kind))),
             Err(e) => sink(Event::Bad(e)),
         }
     })?;
@@ -236,11 +248,7 @@ fn item(s: Section, r: &Row<'_>, ctx: &ParseCtx) -> Result<ItemKind, RowError> {
         (_, false) => (kind_text, String::new()),
     };
     Ok(ItemKind::Service {
-        kind: if s == Section::Service {
-            ctx.service_kind
-        } else {
-            ServiceKind::Service
-        },
+        kind: ServiceKind::Service,
         date,
         odometer: r.opt_number(c.find(ODOMETER))?.filter(|o| *o > 0.0),
         title,

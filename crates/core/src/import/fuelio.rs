@@ -6,8 +6,27 @@
 use std::collections::HashMap;
 
 use super::common::{Columns, DateParts, Event, Item, ItemKind, ParseCtx, Row, Sink, VehicleDraft};
-use super::{ImportError, RowError};
+use super::format::{Format, Head};
+use super::{FormatId, ImportError, RowError, Source};
+use crate::service::ServiceKind;
 use crate::units::{DistanceUnit, VolumeUnit};
+
+pub struct Fuelio;
+
+impl Format for Fuelio {
+    const NAME: FormatId = FormatId::Fuelio;
+    const DATE_ORDER: Option<super::DateOrder> = Some(super::DateOrder::Ymd);
+    fn detect(head: &Head<'_>) -> u8 {
+        if head.text.contains("## vehicle") || head.text.contains("## log") {
+            95
+        } else {
+            0
+        }
+    }
+    fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+        parse(src, ctx, sink)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -19,12 +38,8 @@ enum Section {
     Other,
 }
 
-pub fn parse(
-    input: Box<dyn std::io::BufRead + Send + '_>,
-    delimiter: u8,
-    ctx: &ParseCtx,
-    sink: &mut Sink<'_>,
-) -> Result<(), ImportError> {
+fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+    let (input, delimiter) = (src.open()?, ctx.delimiter);
     let mut section = Section::None;
     let mut cols: Option<Columns> = None;
     let mut have_vehicle = false;
@@ -114,11 +129,7 @@ pub fn parse(
                 sink(Event::Vehicle(vehicle(&row)?))
             }
             Section::Log => match fill_up(&row, ctx) {
-                Ok(kind) => sink(Event::Item(Item {
-                    line,
-                    vehicle: 0,
-                    kind,
-                })),
+                Ok(kind) => sink(Event::Item(Item::at(line, 0, kind))),
                 Err(e) => sink(Event::Bad(e)),
             },
             Section::Categories => {
@@ -130,11 +141,7 @@ pub fn parse(
             Section::Costs => match cost(&row, ctx, &categories) {
                 Ok(items) => {
                     for kind in items {
-                        sink(Event::Item(Item {
-                            line,
-                            vehicle: 0,
-                            kind,
-                        }))?;
+                        sink(Event::Item(Item::at(line, 0, kind)))?;
                     }
                     Ok(())
                 }
@@ -236,7 +243,7 @@ fn cost(
     let mut out = Vec::new();
     if !r.flag(c.find(&["istemplate"]), false)? {
         out.push(ItemKind::Service {
-            kind: ctx.service_kind,
+            kind: ServiceKind::Service,
             date,
             odometer,
             title: title.clone(),
@@ -274,6 +281,8 @@ fn cost(
             due_odometer,
             recur_months: months,
             recur_distance: every,
+            schedule: Default::default(),
+            thresholds: Default::default(),
         });
     }
     Ok(out)

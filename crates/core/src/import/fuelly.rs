@@ -5,15 +5,30 @@
 use std::collections::HashMap;
 
 use super::common::{Columns, Event, Item, ItemKind, ParseCtx, Row, Sink, VehicleDraft};
-use super::{ImportError, RowError};
+use super::format::{Format, Head};
+use super::{FormatId, ImportError, RowError, Source};
 use crate::units::{DistanceUnit, VolumeUnit};
 
-pub fn parse(
-    input: Box<dyn std::io::BufRead + Send + '_>,
-    delimiter: u8,
-    ctx: &ParseCtx,
-    sink: &mut Sink<'_>,
-) -> Result<(), ImportError> {
+pub struct Fuelly;
+
+impl Format for Fuelly {
+    const NAME: FormatId = FormatId::Fuelly;
+    // Fuelly's web export writes MM/DD/YYYY whatever the account's locale.
+    const DATE_ORDER: Option<super::DateOrder> = Some(super::DateOrder::Mdy);
+    fn detect(head: &Head<'_>) -> u8 {
+        if head.has(&["carname", "fuelupdate"]) {
+            90
+        } else {
+            0
+        }
+    }
+    fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+        parse(src, ctx, sink)
+    }
+}
+
+fn parse(src: &dyn Source, ctx: &ParseCtx, sink: &mut Sink<'_>) -> Result<(), ImportError> {
+    let (input, delimiter) = (src.open()?, ctx.delimiter);
     let mut layout: Option<Layout> = None;
     let mut vehicles: HashMap<String, usize> = HashMap::new();
     super::common::read_records(input, delimiter, sink, &mut |rec, line, sink| {
@@ -53,11 +68,7 @@ pub fn parse(
             sink(Event::Vehicle(d))?;
         }
         match l.item(&row, ctx) {
-            Ok(kind) => sink(Event::Item(Item {
-                line,
-                vehicle,
-                kind,
-            })),
+            Ok(kind) => sink(Event::Item(Item::at(line, vehicle, kind))),
             Err(e) => sink(Event::Bad(e)),
         }
     })?;

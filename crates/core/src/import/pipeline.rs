@@ -1,38 +1,55 @@
-//! The two passes of an import (see the module docs): scan, then check (and write).
+//! The passes of an import (see the module docs): scan, decide (dates, targets, odometer
+//! flags), then check (and write). Formats are reached only through `format::Entry`.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use super::checker::{Checker, Outcome, PROGRESS_EVERY};
-use super::common::{self, DateEvidence, Event, ItemKind, ParseCtx, Sink, VehicleDraft};
+use super::common::{DateEvidence, Event, ItemKind, ParseCtx, VehicleDraft};
+use super::format::{self, Entry, Head};
+use super::guard::{self, Reading};
 use super::targets::{existing_keys, resolve_targets};
 use super::{
-    detect, fatal, head_of, looks_binary, Counts, DateOrder, Format, ImportError, ImportOptions,
-    ImportReport, Phase, Progress, Source,
+    fatal, head_of, looks_binary, AttachmentRef, Counts, DateInfo, DateOrder, ImportError,
+    ImportOptions, ImportReport, LeftOut, Need, Phase, Progress, Source, HEAD_BYTES,
 };
 use crate::error::Result;
+use crate::events::RecordKind;
 use crate::garage::{BatchOptions, NewRecord};
-use crate::service::ServiceKind;
 use crate::{ChangeSource, Garage};
 
 /// Records handed to the writer at a time.
 const CHUNK: usize = 1024;
 
-fn parse(
-    format: Format,
+fn choose_format(
     src: &dyn Source,
-    delimiter: u8,
-    ctx: &ParseCtx,
-    sink: &mut Sink<'_>,
-) -> std::result::Result<(), ImportError> {
-    let input = src.open()?;
-    match format {
-        Format::Fuelly => super::fuelly::parse(input, delimiter, ctx, sink),
-        Format::Fuelio => super::fuelio::parse(input, delimiter, ctx, sink),
-        Format::Drivvo => super::drivvo::parse(input, delimiter, ctx, sink),
-        lube => super::lubelogger::parse(input, delimiter, lube, ctx, sink),
+    opts: &ImportOptions,
+) -> Result<(Entry, Vec<super::Detected>, u8)> {
+    let raw = head_of(src, HEAD_BYTES)?;
+    let head = Head::new(&raw);
+    let ranked = format::rank(&head);
+    let entry = match opts.format {
+        Some(f) => format::entry_for(f),
+        None => match ranked.first() {
+            Some(d) => format::entry_for(d.format),
+            None if head.bytes.iter().all(u8::is_ascii_whitespace) => {
+                return Err(fatal(ImportError::Empty))
+            }
+            None if looks_binary(head.bytes) => {
+                return Err(fatal(ImportError::NotText { line: 1 }))
+            }
+            None => return Err(fatal(ImportError::UnknownFormat)),
+        },
+    };
+    if !entry.binary {
+        if head.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(fatal(ImportError::Empty));
+        }
+        if looks_binary(head.bytes) {
+            return Err(fatal(ImportError::NotText { line: 1 }));
+        }
     }
+    Ok((entry, ranked, head.delimiter))
 }
 
 pub(super) fn run(
@@ -43,141 +60,243 @@ pub(super) fn run(
     cancel: &AtomicBool,
     write: bool,
 ) -> Result<ImportReport> {
-    let head = head_of(src, 64 * 1024)?;
-    let format = match opts.format {
-        Some(f) => {
-            let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Err(fatal(ImportError::Empty));
-            }
-            if looks_binary(body) {
-                return Err(fatal(ImportError::NotText { line: 1 }));
-            }
-            f
-        }
-        None => detect(&head).map_err(fatal)?,
-    };
-    let delimiter = common::sniff_delimiter(&head);
-    let service_kind = match format {
-        Format::LubeloggerRepair => ServiceKind::Repair,
-        Format::LubeloggerUpgrade => ServiceKind::Upgrade,
-        _ => ServiceKind::Service,
+    let (entry, detected, delimiter) = choose_format(src, opts)?;
+    let base_ctx = ParseCtx {
+        delimiter,
+        tank: opts.tank.unwrap_or(1),
+        utc_offset_minutes: opts.server_utc_offset_minutes,
+        ..ParseCtx::default()
     };
 
-    // Pass 1: vehicles, date evidence, row count.
-    let mut scan = Scan {
-        collect_trips: format == Format::Fuelly,
-        ..Scan::default()
-    };
-    let ctx = ParseCtx {
-        money_digits: 2,
-        service_kind,
-    };
-    parse(format, src, delimiter, &ctx, &mut |ev| {
-        scan.on(ev, progress, cancel)
-    })
-    .map_err(fatal)?;
-    let mut warnings = std::mem::take(&mut scan.warnings);
-    let order = scan
-        .evidence
-        .decide(opts.date_format, format.fixed_date_order(), &mut warnings)
+    // Pass 1: vehicles, date evidence, readings, row count.
+    let mut scan = Scan::default();
+    entry
+        .parse(src, &base_ctx, &mut |ev| scan.on(ev, progress, cancel))
         .map_err(fatal)?;
-    let targets = resolve_targets(garage, &scan.drafts, opts, src.stem(), &mut warnings)?;
-    let rebuilt = if scan.trip_rows {
-        rebuild_odometers(&mut scan.trips, order, &mut warnings)
-    } else {
-        Default::default()
-    };
+    let mut warnings = std::mem::take(&mut scan.warnings);
+    let mut needs = std::mem::take(&mut scan.needs);
+
+    let (order, dates) =
+        decide_dates(&scan.evidence, opts, entry.date_order, &mut warnings).map_err(fatal)?;
+    if dates.order.is_none() {
+        needs.insert(0, Need::DateOrder);
+    }
+    let resolved = resolve_targets(garage, &scan.drafts, opts, src.stem(), &mut warnings)?;
+    needs.extend(resolved.needs);
+    let targets = resolved.targets;
+
+    let rebuilt = guard::rebuild_trips(&mut scan.readings, order, &mut warnings);
+    let flags = guard::flag(garage, &targets, &scan.readings, &rebuilt, order, opts)?;
+    let undecided: Vec<u64> = flags
+        .flags
+        .iter()
+        .filter(|f| f.action.is_none())
+        .map(|f| f.line)
+        .collect();
+    if !undecided.is_empty() {
+        needs.push(Need::OdometerDecisions {
+            lines: undecided.clone(),
+        });
+    }
+    if write {
+        refuse_unless_settled(&needs, &scan.evidence, &flags.flags)?;
+    }
+
     let ctx = ParseCtx {
         money_digits: targets
             .first()
             .map(|t| t.vehicle.currency.minor_digits())
             .unwrap_or(2),
-        service_kind,
+        ..base_ctx
     };
     let keys = existing_keys(garage, &targets)?;
-
     let mut checker = Checker {
         targets,
         order,
         now: garage.now(),
         keys,
+        file_keys: Default::default(),
         total: scan.rows,
         collect_fills: scan.has_economy,
         fields: Vec::new(),
         rebuilt,
+        actions: flags.actions,
+        preview_rows: opts.preview_rows.unwrap_or(20) as usize,
         out: Outcome::default(),
     };
-    if write {
-        let (tx, rx) = mpsc::sync_channel::<Vec<Result<NewRecord>>>(8);
-        let skip = opts.skip_bad_rows;
-        let (written, checker) = std::thread::scope(|s| {
-            let worker = s.spawn(move || {
-                let mut buf: Vec<Result<NewRecord>> = Vec::with_capacity(CHUNK);
-                let mut closed = false;
-                let res = parse(format, src, delimiter, &ctx, &mut |ev| {
-                    checker.on(ev, progress, cancel, &mut |rec| {
-                        buf.push(Ok(rec));
-                        if buf.len() >= CHUNK {
-                            let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK));
-                            if tx.send(full).is_err() {
-                                // The writer stopped (its error is what the caller sees).
-                                closed = true;
-                                return Err(ImportError::Cancelled);
-                            }
-                        }
-                        Ok(())
-                    })
-                });
-                let end = match res {
-                    Err(e) => Some(e),
-                    Ok(()) if checker.out.bad_count > 0 && !skip => Some(ImportError::BadRows {
-                        count: checker.out.bad_count,
-                        rows: checker.out.bad.clone(),
-                    }),
-                    Ok(()) => None,
-                };
-                if let Some(e) = end {
-                    buf.push(Err(fatal(e)));
-                }
-                if !closed {
-                    let _ = tx.send(buf);
-                }
-                checker
-            });
-            let written = garage.try_write_batch(
-                rx.into_iter().flatten(),
-                BatchOptions {
-                    source: ChangeSource::Import,
-                    check_odometer: false,
-                },
-            );
-            let checker = worker.join().expect("import parser thread panicked");
-            (written, checker)
-        });
-        let summary = written?;
-        let mut report = checker.finish(format, scan.rows, warnings, opts.skip_bad_rows);
-        report.committed = true;
-        report.new_records = Counts {
-            vehicles: summary.vehicles,
-            fuel: summary.fuel,
-            service: summary.service,
-            odometer: summary.odometer,
-            reminders: summary.reminders,
-        };
-        progress(Progress {
-            phase: Phase::Importing,
-            done: scan.rows,
-            total: scan.rows,
-        });
-        Ok(report)
-    } else {
-        parse(format, src, delimiter, &ctx, &mut |ev| {
-            checker.on(ev, progress, cancel, &mut |_| Ok(()))
-        })
-        .map_err(fatal)?;
-        Ok(checker.finish(format, scan.rows, warnings, opts.skip_bad_rows))
+    let extras = Extras {
+        detected,
+        dates,
+        left_out: scan.left_out,
+        attachments: scan.attachments,
+        needs,
+        odometer_flags: flags.flags,
+    };
+    if !write {
+        entry
+            .parse(src, &ctx, &mut |ev| {
+                checker.on(ev, progress, cancel, &mut |_| Ok(()))
+            })
+            .map_err(fatal)?;
+        return Ok(checker.finish(entry.id, scan.rows, warnings, opts.skip_bad_rows, extras));
     }
+
+    let (tx, rx) = mpsc::sync_channel::<Vec<Result<NewRecord>>>(8);
+    let skip = opts.skip_bad_rows;
+    let (written, checker) = std::thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let mut buf: Vec<Result<NewRecord>> = Vec::with_capacity(CHUNK);
+            let mut closed = false;
+            let res = entry.parse(src, &ctx, &mut |ev| {
+                checker.on(ev, progress, cancel, &mut |rec| {
+                    buf.push(Ok(rec));
+                    if buf.len() >= CHUNK {
+                        let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK));
+                        if tx.send(full).is_err() {
+                            // The writer stopped (its error is what the caller sees).
+                            closed = true;
+                            return Err(ImportError::Cancelled);
+                        }
+                    }
+                    Ok(())
+                })
+            });
+            let end = match res {
+                Err(e) => Some(e),
+                Ok(()) if checker.out.bad_count > 0 && !skip => Some(ImportError::BadRows {
+                    count: checker.out.bad_count,
+                    rows: checker.out.bad.clone(),
+                }),
+                // A cancel after the last row still writes nothing.
+                Ok(()) if cancel.load(Ordering::Relaxed) => Some(ImportError::Cancelled),
+                Ok(()) => None,
+            };
+            if let Some(e) = end {
+                buf.push(Err(fatal(e)));
+            }
+            if !closed {
+                let _ = tx.send(buf);
+            }
+            checker
+        });
+        let written = garage.try_write_batch(
+            rx.into_iter().flatten(),
+            BatchOptions {
+                source: ChangeSource::Import,
+                check_odometer: false,
+            },
+        );
+        let checker = worker.join().expect("import parser thread panicked");
+        (written, checker)
+    });
+    let summary = written?;
+    let mut report = checker.finish(entry.id, scan.rows, warnings, opts.skip_bad_rows, extras);
+    report.committed = true;
+    let split = report.new_records;
+    report.new_records = Counts {
+        vehicles: summary.vehicles,
+        fuel: summary.fuel,
+        service: summary.service,
+        odometer: summary.odometer,
+        reminders: summary.reminders,
+        ..split
+    };
+    for v in &mut report.vehicles {
+        if v.included {
+            v.vehicle_id = v.existing_id.clone().or(v.vehicle_id.take());
+        }
+    }
+    progress(Progress {
+        phase: Phase::Importing,
+        done: scan.rows,
+        total: scan.rows,
+    });
+    Ok(report)
+}
+
+/// What the passes found besides records, carried into the report.
+pub(super) struct Extras {
+    pub(super) detected: Vec<super::Detected>,
+    pub(super) dates: DateInfo,
+    pub(super) left_out: Vec<LeftOut>,
+    pub(super) attachments: Vec<AttachmentRef>,
+    pub(super) needs: Vec<Need>,
+    pub(super) odometer_flags: Vec<super::OdometerFlag>,
+}
+
+/// The order to read dates in, and what the preview says about it. An ambiguous file
+/// without a choice is read day-first for the preview only (`DateInfo::order` is `None`).
+fn decide_dates(
+    ev: &DateEvidence,
+    opts: &ImportOptions,
+    fixed: Option<DateOrder>,
+    warnings: &mut Vec<String>,
+) -> std::result::Result<(DateOrder, DateInfo), ImportError> {
+    let settled_by = ev
+        .day_first_only
+        .as_ref()
+        .or(ev.month_first_only.as_ref())
+        .map(|(line, text)| super::DateEvidenceRow {
+            line: *line,
+            text: text.clone(),
+        });
+    let mut info = DateInfo {
+        order: None,
+        ambiguous: ev.ambiguous > 0,
+        settled_by,
+        year_last_rows: ev.year_last,
+    };
+    match ev.decide(opts.date_format, fixed, warnings) {
+        Ok(o) => {
+            info.order = Some(o);
+            Ok((o, info))
+        }
+        Err(ImportError::AmbiguousDates { .. }) => Ok((DateOrder::Dmy, info)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Before anything is written: every choice made, or the error that says which is missing.
+fn refuse_unless_settled(
+    needs: &[Need],
+    ev: &DateEvidence,
+    flags: &[super::OdometerFlag],
+) -> Result<()> {
+    if let Some(n) = needs.first() {
+        let e = match n {
+            Need::DateOrder => ImportError::AmbiguousDates { rows: ev.year_last },
+            Need::Units {
+                source_name,
+                fields,
+            } => ImportError::UnitsRequired {
+                vehicle: source_name.clone(),
+                fields: fields.clone(),
+            },
+            Need::OdometerDecisions { lines } => {
+                let first = flags
+                    .iter()
+                    .find(|f| f.action.is_none())
+                    .map(|f| {
+                        let at = f
+                            .location
+                            .clone()
+                            .unwrap_or_else(|| format!("line {}", f.line));
+                        format!("{at}: {}", f.reason)
+                    })
+                    .unwrap_or_default();
+                ImportError::OdometerDecisions {
+                    count: lines.len() as u64,
+                    lines: lines.clone(),
+                    first,
+                }
+            }
+            Need::ServerUtcOffset { candidates } => ImportError::ServerUtcOffset {
+                candidates: candidates.clone(),
+            },
+        };
+        return Err(fatal(e));
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -187,11 +306,11 @@ struct Scan {
     rows: u64,
     last_line: u64,
     has_economy: bool,
-    /// Some fill-up had no odometer but a trip distance.
-    trip_rows: bool,
-    collect_trips: bool,
-    trips: Vec<TripRow>,
+    readings: Vec<Reading>,
     warnings: Vec<String>,
+    needs: Vec<Need>,
+    left_out: Vec<LeftOut>,
+    attachments: Vec<AttachmentRef>,
 }
 
 impl Scan {
@@ -210,32 +329,55 @@ impl Scan {
                 self.warnings.push(w);
                 return Ok(());
             }
+            Event::LeftOut(l) => {
+                self.left_out.push(l);
+                return Ok(());
+            }
+            Event::Attachment(a) => {
+                self.attachments.push(a);
+                return Ok(());
+            }
+            Event::Need(n) => {
+                self.needs.push(n);
+                return Ok(());
+            }
             Event::Fields(_) => return Ok(()),
             Event::Bad(e) => e.line,
             Event::Item(it) => {
                 if let Some(d) = it.kind.date() {
                     self.evidence.add(it.line, d);
                 }
-                if let ItemKind::Fuel {
-                    date,
-                    odometer,
-                    economy,
-                    trip,
-                    ..
-                } = &it.kind
-                {
-                    self.has_economy |= economy.is_some();
-                    self.trip_rows |= odometer.is_nan();
-                    // Only Fuelly files (small: one row per fill-up) log trips.
-                    if self.collect_trips {
-                        self.trips.push(TripRow {
-                            vehicle: it.vehicle,
-                            date: *date,
-                            line: it.line,
-                            odometer: *odometer,
-                            trip: trip.unwrap_or(0.0),
-                        });
+                let reading = match &it.kind {
+                    ItemKind::Fuel {
+                        date,
+                        odometer,
+                        economy,
+                        trip,
+                        ..
+                    } => {
+                        self.has_economy |= economy.is_some();
+                        Some((RecordKind::Fuel, *date, *odometer, trip.unwrap_or(f64::NAN)))
                     }
+                    ItemKind::Service {
+                        date,
+                        odometer: Some(o),
+                        ..
+                    } => Some((RecordKind::Service, *date, *o, f64::NAN)),
+                    ItemKind::Odometer { date, odometer, .. } => {
+                        Some((RecordKind::Odometer, *date, *odometer, f64::NAN))
+                    }
+                    _ => None,
+                };
+                if let Some((kind, date, odometer, trip)) = reading {
+                    self.readings.push(Reading {
+                        vehicle: it.vehicle as u32,
+                        line: it.line,
+                        kind,
+                        date,
+                        odometer,
+                        trip,
+                        location: it.location.clone(),
+                    });
                 }
                 it.line
             }
@@ -258,64 +400,4 @@ impl Scan {
         }
         Ok(())
     }
-}
-
-/// A fill-up as needed to rebuild odometers from trip distances.
-#[derive(Debug, Clone, Copy)]
-struct TripRow {
-    vehicle: usize,
-    date: common::DateParts,
-    line: u64,
-    /// NaN when the file has none.
-    odometer: f64,
-    /// Distance since the previous fill-up.
-    trip: f64,
-}
-
-/// Odometer readings for fill-ups logged by trip distance, by line: in date order, each is
-/// the previous reading plus its trip; before a vehicle's first real reading they are
-/// counted back from it; a vehicle with no reading at all starts from 0.
-fn rebuild_odometers(
-    rows: &mut [TripRow],
-    order: DateOrder,
-    warnings: &mut Vec<String>,
-) -> HashMap<u64, f64> {
-    let mut out = HashMap::new();
-    let when = |r: &TripRow| r.date.resolve(order);
-    rows.sort_by(|a, b| {
-        a.vehicle
-            .cmp(&b.vehicle)
-            .then(when(a).cmp(&when(b)))
-            .then(a.line.cmp(&b.line))
-    });
-    for group in rows.chunk_by(|a, b| a.vehicle == b.vehicle) {
-        let first_known = group.iter().position(|r| !r.odometer.is_nan());
-        let mut odo: Vec<f64> = group.iter().map(|r| r.odometer).collect();
-        match first_known {
-            Some(k) => {
-                for i in (0..k).rev() {
-                    odo[i] = odo[i + 1] - group[i + 1].trip;
-                }
-            }
-            None => odo[0] = group[0].trip,
-        }
-        for i in 1..group.len() {
-            if odo[i].is_nan() {
-                odo[i] = odo[i - 1] + group[i].trip;
-            }
-        }
-        let mut n = 0;
-        for (r, o) in group.iter().zip(odo) {
-            if r.odometer.is_nan() {
-                out.insert(r.line, o);
-                n += 1;
-            }
-        }
-        if n > 0 {
-            warnings.push(format!(
-                "{n} fill-up(s) had no odometer reading; rebuilt from their trip distances"
-            ));
-        }
-    }
-    out
 }

@@ -13,14 +13,10 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use glovebox_perf::QueryObserver;
 pub use migrate::{schema_version, SUPPORTED_SCHEMA_VERSION};
 
 use crate::error::{Error, Result};
-
-/// Receives the duration of every named statement or report computation.
-pub trait QueryObserver: Send + Sync {
-    fn observe(&self, name: &'static str, elapsed: Duration);
-}
 
 /// Readers kept open; more are opened on demand and closed when returned past this count.
 const MAX_IDLE_READERS: usize = 4;

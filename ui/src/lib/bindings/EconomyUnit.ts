@@ -3,4 +3,4 @@
 /**
  * How fuel economy is shown to the user.
  */
-export type EconomyUnit = "l_per_100km" | "km_per_l" | "mpg_us" | "mpg_uk" | "kwh_per_100km" | "mi_per_kwh" | "km_per_kwh";
+export type EconomyUnit = "l_per_100km" | "km_per_l" | "mpg_us" | "mpg_uk" | "kwh_per_100km" | "mi_per_kwh" | "km_per_kwh" | "kg_per_100km" | "km_per_kg" | "mi_per_kg";

@@ -3,4 +3,4 @@
 /**
  * The kind of energy a vehicle uses.
  */
-export type FuelKind = "petrol" | "diesel" | "electric" | "hybrid" | "lpg" | "other";
+export type FuelKind = "petrol" | "diesel" | "electric" | "hybrid" | "lpg" | "cng" | "other";

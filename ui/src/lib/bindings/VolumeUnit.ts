@@ -3,4 +3,4 @@
 /**
  * Unit in which a vehicle's fuel (or charge) is measured.
  */
-export type VolumeUnit = "l" | "us_gal" | "imp_gal" | "kwh";
+export type VolumeUnit = "l" | "us_gal" | "imp_gal" | "kwh" | "kg";
