@@ -1,7 +1,7 @@
 //! Sync benchmarks (loopback only, bounded in time and count). Results: docs/BENCHMARKS.md.
 //!
 //!   cargo bench -p glovebox-tests --bench sync -- initial [RECORDS]
-//!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
+//!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS] [full|normal|both]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
 //! through an in-process server and an empty device B's pull of all of it.
@@ -9,7 +9,9 @@
 //! CPU time can be told apart from the load generator's; DEVICES simulated devices (4 per
 //! user) each push a batch of 20 new rows then pull what the family wrote, then wait
 //! THINK_MS (±50 % jitter), until SECONDS have passed. Prints p50/p95/p99 latency per
-//! request and the error rate.
+//! request and the error rate. The last argument picks the server's SQLite durability:
+//! `full` (the default and what glovebox-server runs: fsync at every commit), `normal`
+//! (no fsync per commit), or `both` to measure what fsync costs, one after the other.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,8 +34,18 @@ fn main() {
         Some("serve") => serve(
             args.get(1).expect("db path"),
             args.get(2).expect("port file"),
+            args.get(3).map(String::as_str) != Some("normal"),
         ),
-        Some("load") => load(num(1, 1000) as usize, num(2, 20), num(3, 1000)),
+        Some("load") => {
+            let modes: &[&str] = match args.get(4).map(String::as_str) {
+                Some("both") => &["normal", "full"],
+                Some("normal") => &["normal"],
+                _ => &["full"],
+            };
+            for mode in modes {
+                load(num(1, 1000) as usize, num(2, 20), num(3, 1000), mode);
+            }
+        }
         Some("initial") | None => initial(num(1, 100_000)),
         Some(other) => panic!("unknown benchmark {other:?}: use initial or load"),
     }
@@ -179,16 +191,25 @@ fn initial(records: u64) {
     });
 }
 
-fn serve(db: &str, port_file: &str) {
+fn serve(db: &str, port_file: &str, synchronous_full: bool) {
     let rt = runtime();
     rt.block_on(async {
-        let srv = glovebox_server::start_sqlite(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
+        let stats = Arc::new(glovebox_server::stats::QueryStats::new());
+        let storage = glovebox_server::SqliteStorage::open_with(
             db,
-            LimitsConfig::default(),
+            stats.clone(),
+            glovebox_server::SqliteOptions { synchronous_full },
         )
-        .await
-        .expect("server");
+        .expect("storage");
+        let state = Arc::new(glovebox_server::AppState::new(
+            Arc::new(storage),
+            LimitsConfig::default(),
+            stats,
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let srv = glovebox_server::start(listener, state).expect("server");
         std::fs::write(port_file, srv.addr.port().to_string()).expect("port file");
         // The parent kills us when done; stop by ourselves after an hour regardless.
         tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -217,14 +238,22 @@ fn row(device: &str, n: u64) -> SyncRow {
     });
     SyncRow {
         table: "fuel_records".into(),
-        id: format!("{device}-{n}"),
+        // A UUID-form id unique per (device, n): device ids are 32 hex digits.
+        id: format!(
+            "{}-{}-{}-{}-{:012x}",
+            &device[0..8],
+            &device[8..12],
+            &device[12..16],
+            &device[16..20],
+            n
+        ),
         hlc: Hlc::new(millis, n as u32, device.to_owned()),
         deleted: false,
         data: data.as_object().expect("object").clone(),
     }
 }
 
-fn load(devices: usize, seconds: u64, think_ms: u64) {
+fn load(devices: usize, seconds: u64, think_ms: u64, synchronous: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("server.db");
     let port_file = dir.path().join("port");
@@ -240,7 +269,12 @@ fn load(devices: usize, seconds: u64, think_ms: u64) {
     };
     let exe = std::env::current_exe().expect("exe");
     let mut child = std::process::Command::new(exe)
-        .args(["serve", &db.to_string_lossy(), &port_file.to_string_lossy()])
+        .args([
+            "serve",
+            &db.to_string_lossy(),
+            &port_file.to_string_lossy(),
+            synchronous,
+        ])
         .spawn()
         .expect("spawn server");
     let mut port = None;
@@ -348,7 +382,7 @@ fn load(devices: usize, seconds: u64, think_ms: u64) {
     };
     let total = lat.len() as u64 + errors;
     println!(
-        "load: {devices} devices, {seconds} s, think {think_ms} ms: {total} requests ({:.0}/s), \
+        "load (synchronous={synchronous}): {devices} devices, {seconds} s, think {think_ms} ms: {total} requests ({:.0}/s), \
          p50 {:.1?} p95 {:.1?} p99 {:.1?} max {:.1?}, errors {errors} ({:.3} %)",
         total as f64 / elapsed.as_secs_f64(),
         q(0.50),

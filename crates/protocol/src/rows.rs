@@ -26,6 +26,10 @@ pub const SYNC_COLUMNS: [&str; 5] = ["id", "hlc", "deleted", "dirty", "updated_a
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RowProblem {
+    /// Not a row at all: a missing or mistyped field, a malformed HLC, `data` not an
+    /// object, a duplicate column. The text says what the parser found.
+    #[error("not a valid row: {0}")]
+    Malformed(String),
     #[error("unknown table {0:?}")]
     UnknownTable(String),
     #[error("id {0:?} is not a lower-case hyphenated UUID")]
@@ -53,6 +57,7 @@ impl RowProblem {
     /// Stable code, sent as `RowResult::code` and stored with quarantined rows.
     pub fn code(&self) -> &'static str {
         match self {
+            RowProblem::Malformed(_) => "malformed_row",
             RowProblem::UnknownTable(_) => "unknown_table",
             RowProblem::BadId(_) => "bad_id",
             RowProblem::NotFlat { .. } => "not_flat",

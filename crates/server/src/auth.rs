@@ -1,9 +1,5 @@
-//! Passwords (argon2id), device tokens (random 256-bit, stored as SHA-256) and the login
-//! rate limit.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Passwords (argon2id) and device tokens (random 256-bit, stored as SHA-256). Login
+//! limits are in `limiter`.
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -48,39 +44,6 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Fixed one-minute windows per key (user name and client address).
-pub struct LoginLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-const WINDOW: Duration = Duration::from_secs(60);
-
-impl LoginLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        LoginLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts an attempt; false once the key has used up its attempts this minute.
-    pub fn allow(&self, key: &str) -> bool {
-        let now = Instant::now();
-        let mut w = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget stale windows now and then so the map cannot grow without bound.
-        if w.len() > 10_000 {
-            w.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
-        }
-        let entry = w.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,14 +63,5 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
-    }
-
-    #[test]
-    fn limiter_refuses_past_the_budget() {
-        let l = LoginLimiter::new(2);
-        assert!(l.allow("ann"));
-        assert!(l.allow("ann"));
-        assert!(!l.allow("ann"));
-        assert!(l.allow("bob"));
     }
 }

@@ -1,10 +1,15 @@
-//! Server configuration: a TOML file, then GLOVEBOX_* environment overrides.
+//! Server configuration: a TOML file, then GLOVEBOX_* environment overrides, then
+//! validation of every value with the key named (a bad value stops the server at start,
+//! never on the first request).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use glovebox_protocol::rows::MAX_ROW_BYTES;
 use glovebox_protocol::sync::Limits;
 use serde::Deserialize;
+
+use crate::limiter::IpNet;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -24,7 +29,29 @@ pub enum ConfigError {
         value: String,
         reason: String,
     },
+    #[error("config value {key} (environment {env}) is not valid: {reason}")]
+    Invalid {
+        key: &'static str,
+        env: &'static str,
+        reason: String,
+    },
 }
+
+impl ConfigError {
+    /// The config key or environment variable at fault, if any.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::Env { name, .. } => Some(name),
+            ConfigError::Invalid { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// Smallest `max_body_bytes`: one row of the largest size with its batch around it.
+pub const MIN_BODY_BYTES: usize = MAX_ROW_BYTES + 4096;
+/// Largest body or page size accepted in the config (a request is held in memory whole).
+pub const MAX_CONFIG_BYTES: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -32,7 +59,11 @@ pub struct LimitsConfig {
     pub max_body_bytes: usize,
     pub max_batch_rows: usize,
     pub max_pull_limit: usize,
+    /// A pull page stops growing past this many bytes of rows.
+    pub max_pull_bytes: usize,
     pub login_attempts_per_minute: u32,
+    /// Password verifications (argon2, ~19 MiB and tens of ms each) running at once.
+    pub concurrent_logins: usize,
 }
 
 impl Default for LimitsConfig {
@@ -42,9 +73,39 @@ impl Default for LimitsConfig {
             max_body_bytes: 4 * 1024 * 1024,
             max_batch_rows: 1000,
             max_pull_limit: 1000,
+            max_pull_bytes: 4 * 1024 * 1024,
             login_attempts_per_minute: 10,
+            concurrent_logins: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(1, 16),
         }
     }
+}
+
+fn invalid(key: &'static str, env: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        env,
+        reason: reason.into(),
+    }
+}
+
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &'static str,
+    env: &'static str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<(), ConfigError> {
+    if value < min || value > max {
+        return Err(invalid(
+            key,
+            env,
+            format!("{value} is outside {min} to {max}"),
+        ));
+    }
+    Ok(())
 }
 
 impl LimitsConfig {
@@ -53,10 +114,58 @@ impl LimitsConfig {
             max_body_bytes: self.max_body_bytes,
             max_batch_rows: self.max_batch_rows,
             max_pull_limit: self.max_pull_limit,
-            max_pull_bytes: self.max_body_bytes,
-            max_row_bytes: glovebox_protocol::rows::MAX_ROW_BYTES,
+            max_pull_bytes: self.max_pull_bytes,
+            max_row_bytes: MAX_ROW_BYTES,
             login_attempts_per_minute: self.login_attempts_per_minute,
         }
+    }
+
+    /// Every value in a range that keeps push, pull and login working: 0 rows per batch
+    /// or page, or 0 logins a minute, would silently turn the server off.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        in_range(
+            "limits.max_body_bytes",
+            "GLOVEBOX_MAX_BODY_BYTES",
+            self.max_body_bytes,
+            MIN_BODY_BYTES,
+            MAX_CONFIG_BYTES,
+        )?;
+        in_range(
+            "limits.max_batch_rows",
+            "GLOVEBOX_MAX_BATCH_ROWS",
+            self.max_batch_rows,
+            1,
+            100_000,
+        )?;
+        in_range(
+            "limits.max_pull_limit",
+            "GLOVEBOX_MAX_PULL_LIMIT",
+            self.max_pull_limit,
+            1,
+            100_000,
+        )?;
+        in_range(
+            "limits.max_pull_bytes",
+            "GLOVEBOX_MAX_PULL_BYTES",
+            self.max_pull_bytes,
+            MAX_ROW_BYTES,
+            MAX_CONFIG_BYTES,
+        )?;
+        in_range(
+            "limits.login_attempts_per_minute",
+            "GLOVEBOX_LOGIN_ATTEMPTS_PER_MINUTE",
+            self.login_attempts_per_minute,
+            1,
+            100_000,
+        )?;
+        in_range(
+            "limits.concurrent_logins",
+            "GLOVEBOX_CONCURRENT_LOGINS",
+            self.concurrent_logins,
+            1,
+            256,
+        )?;
+        Ok(())
     }
 }
 
@@ -65,6 +174,8 @@ impl LimitsConfig {
 pub struct Config {
     pub listen: SocketAddr,
     pub database: PathBuf,
+    /// Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
+    pub trusted_proxies: Vec<String>,
     pub limits: LimitsConfig,
 }
 
@@ -73,13 +184,14 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: PathBuf::from("glovebox-server.db"),
+            trusted_proxies: Vec::new(),
             limits: LimitsConfig::default(),
         }
     }
 }
 
 impl Config {
-    /// Reads `path` (if given), then applies environment overrides from `env`.
+    /// Reads `path` (if given), applies environment overrides from `env`, validates.
     pub fn load(
         path: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
@@ -98,7 +210,32 @@ impl Config {
             }
         };
         config.apply_env(env)?;
+        config.validate()?;
         Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.limits.validate()?;
+        if self.database.as_os_str().is_empty() {
+            return Err(invalid(
+                "database",
+                "GLOVEBOX_DATABASE",
+                "must not be empty",
+            ));
+        }
+        self.trusted_proxies()?;
+        Ok(())
+    }
+
+    /// `trusted_proxies`, parsed.
+    pub fn trusted_proxies(&self) -> Result<Vec<IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e: String| invalid("trusted_proxies", "GLOVEBOX_TRUSTED_PROXIES", e))
+            })
+            .collect()
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -106,7 +243,7 @@ impl Config {
         where
             T::Err: std::fmt::Display,
         {
-            value.parse().map_err(|e: T::Err| ConfigError::Env {
+            value.trim().parse().map_err(|e: T::Err| ConfigError::Env {
                 name,
                 reason: e.to_string(),
                 value,
@@ -118,17 +255,32 @@ impl Config {
         if let Some(v) = env("GLOVEBOX_DATABASE") {
             self.database = PathBuf::from(v);
         }
+        if let Some(v) = env("GLOVEBOX_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        let l = &mut self.limits;
         if let Some(v) = env("GLOVEBOX_MAX_BODY_BYTES") {
-            self.limits.max_body_bytes = parse("GLOVEBOX_MAX_BODY_BYTES", v)?;
+            l.max_body_bytes = parse("GLOVEBOX_MAX_BODY_BYTES", v)?;
         }
         if let Some(v) = env("GLOVEBOX_MAX_BATCH_ROWS") {
-            self.limits.max_batch_rows = parse("GLOVEBOX_MAX_BATCH_ROWS", v)?;
+            l.max_batch_rows = parse("GLOVEBOX_MAX_BATCH_ROWS", v)?;
         }
         if let Some(v) = env("GLOVEBOX_MAX_PULL_LIMIT") {
-            self.limits.max_pull_limit = parse("GLOVEBOX_MAX_PULL_LIMIT", v)?;
+            l.max_pull_limit = parse("GLOVEBOX_MAX_PULL_LIMIT", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_MAX_PULL_BYTES") {
+            l.max_pull_bytes = parse("GLOVEBOX_MAX_PULL_BYTES", v)?;
         }
         if let Some(v) = env("GLOVEBOX_LOGIN_ATTEMPTS_PER_MINUTE") {
-            self.limits.login_attempts_per_minute = parse("GLOVEBOX_LOGIN_ATTEMPTS_PER_MINUTE", v)?;
+            l.login_attempts_per_minute = parse("GLOVEBOX_LOGIN_ATTEMPTS_PER_MINUTE", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_CONCURRENT_LOGINS") {
+            l.concurrent_logins = parse("GLOVEBOX_CONCURRENT_LOGINS", v)?;
         }
         Ok(())
     }
@@ -138,22 +290,30 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn env_of<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
     #[test]
     fn file_then_env_overrides() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("server.toml");
         std::fs::write(
             &p,
-            "listen = \"127.0.0.1:9000\"\ndatabase = \"/tmp/x.db\"\n[limits]\nmax_batch_rows = 7\n",
+            "listen = \"127.0.0.1:9000\"\ndatabase = \"/tmp/x.db\"\n\
+             trusted_proxies = [\"10.0.0.0/8\"]\n[limits]\nmax_batch_rows = 7\n",
         )
         .unwrap();
-        let c = Config::load(Some(&p), |k| {
-            (k == "GLOVEBOX_MAX_PULL_LIMIT").then(|| "9".to_owned())
-        })
-        .unwrap();
+        let c = Config::load(Some(&p), env_of(&[("GLOVEBOX_MAX_PULL_LIMIT", "9")])).unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.limits.max_batch_rows, 7);
         assert_eq!(c.limits.max_pull_limit, 9);
+        assert_eq!(c.trusted_proxies().unwrap().len(), 1);
         assert_eq!(
             c.limits.max_body_bytes,
             LimitsConfig::default().max_body_bytes
@@ -162,8 +322,49 @@ mod tests {
 
     #[test]
     fn bad_env_value_is_named() {
-        let e =
-            Config::load(None, |k| (k == "GLOVEBOX_LISTEN").then(|| "nope".into())).unwrap_err();
+        let e = Config::load(None, env_of(&[("GLOVEBOX_LISTEN", "nope")])).unwrap_err();
         assert!(e.to_string().contains("GLOVEBOX_LISTEN"), "{e}");
+    }
+
+    #[test]
+    fn zeros_and_out_of_range_values_are_refused_naming_the_key() {
+        for (env, value, key) in [
+            ("GLOVEBOX_MAX_PULL_LIMIT", "0", "limits.max_pull_limit"),
+            ("GLOVEBOX_MAX_BATCH_ROWS", "0", "limits.max_batch_rows"),
+            ("GLOVEBOX_MAX_BODY_BYTES", "0", "limits.max_body_bytes"),
+            ("GLOVEBOX_MAX_PULL_BYTES", "10", "limits.max_pull_bytes"),
+            (
+                "GLOVEBOX_LOGIN_ATTEMPTS_PER_MINUTE",
+                "0",
+                "limits.login_attempts_per_minute",
+            ),
+            (
+                "GLOVEBOX_CONCURRENT_LOGINS",
+                "0",
+                "limits.concurrent_logins",
+            ),
+            ("GLOVEBOX_TRUSTED_PROXIES", "10.0.0.0/40", "trusted_proxies"),
+            ("GLOVEBOX_DATABASE", "", "database"),
+        ] {
+            let e = Config::load(None, env_of(&[(env, value)])).unwrap_err();
+            assert_eq!(e.key(), Some(key), "{env}={value}: {e}");
+            assert!(
+                e.to_string().contains(key) && e.to_string().contains(env),
+                "{e}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("server.toml");
+        std::fs::write(&p, "[limits]\nmax_pull_limit = 0\n").unwrap();
+        let e = Config::load(Some(&p), env_of(&[])).unwrap_err();
+        assert_eq!(e.key(), Some("limits.max_pull_limit"));
+        std::fs::write(&p, "[limits]\nmax_pull_limit = -1\n").unwrap();
+        assert!(Config::load(Some(&p), env_of(&[])).is_err());
+        assert!(Config::load(None, env_of(&[("GLOVEBOX_MAX_PULL_LIMIT", "-1")])).is_err());
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
     }
 }

@@ -2,11 +2,13 @@
 //! `glovebox-server serve` runs it; tests and benchmarks use [`start`] on an ephemeral
 //! loopback port.
 
-pub mod api;
 pub mod auth;
 pub mod config;
+pub mod handlers;
+pub mod limiter;
 pub mod stats;
 pub mod storage;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -14,9 +16,9 @@ use std::sync::Arc;
 
 use axum::serve::ListenerExt;
 
-pub use api::AppState;
-pub use config::{Config, LimitsConfig};
-pub use storage::{SqliteStorage, Storage, StorageError};
+pub use config::{Config, ConfigError, LimitsConfig};
+pub use handlers::AppState;
+pub use storage::{SqliteOptions, SqliteStorage, Storage, StorageError};
 
 use stats::QueryStats;
 
@@ -61,7 +63,7 @@ pub fn start(
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = handlers::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms to a reply
     // written in several segments: that alone dominated a 100k-row initial sync.
     let listener = listener.tap_io(|tcp| {
@@ -90,6 +92,7 @@ pub async fn start_sqlite(
     db: impl AsRef<Path>,
     limits: LimitsConfig,
 ) -> Result<RunningServer, Box<dyn std::error::Error + Send + Sync>> {
+    limits.validate()?;
     let (storage, stats) = open_sqlite(db)?;
     let state = Arc::new(AppState::new(storage, limits, stats));
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -81,7 +81,10 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             rt.block_on(async move {
-                let state = Arc::new(AppState::new(storage, config.limits.clone(), stats));
+                let state = Arc::new(
+                    AppState::new(storage, config.limits.clone(), stats)
+                        .with_trusted_proxies(config.trusted_proxies()?),
+                );
                 let listener = tokio::net::TcpListener::bind(config.listen)
                     .await
                     .with_context(|| format!("binding {}", config.listen))?;

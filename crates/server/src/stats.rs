@@ -17,6 +17,7 @@ pub struct Counters {
     pub rows_applied: AtomicU64,
     pub rows_duplicate: AtomicU64,
     pub rows_stale: AtomicU64,
+    pub rows_rejected: AtomicU64,
     pub rows_pulled: AtomicU64,
     pub logins_ok: AtomicU64,
     pub logins_failed: AtomicU64,
@@ -69,6 +70,11 @@ pub fn prometheus(counters: &Counters, queries: &QueryStats, uptime: Duration) -
         "glovebox_rows_stale_total",
         "Pushed rows older than the stored version.",
         Counters::get(&counters.rows_stale),
+    );
+    counter(
+        "glovebox_rows_rejected_total",
+        "Pushed rows refused for breaking a rule (per-row outcome rejected).",
+        Counters::get(&counters.rows_rejected),
     );
     counter(
         "glovebox_rows_pulled_total",

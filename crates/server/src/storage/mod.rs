@@ -1,17 +1,26 @@
 //! Storage behind a trait so that the HTTP layer knows nothing of SQL. SQLite is the
 //! embedded default (`sqlite.rs`); every method takes the user id so that no query can
 //! reach another user's rows — the row table's primary key starts with the user.
+//!
+//! The trait is blocking (like rusqlite): handlers call it from tokio's blocking pool.
+//! Sequence numbers, gaps and epochs are explained in docs/SYNC.md ("Server epoch and
+//! restored servers").
 
+mod migrate;
 mod sqlite;
 
-pub use sqlite::SqliteStorage;
+pub use migrate::{Migration, MigrationError};
+pub use sqlite::{SqliteOptions, SqliteStorage};
 
-use glovebox_protocol::sync::{RowResult, SyncRow};
+use glovebox_protocol::sync::RowOutcome;
+use glovebox_protocol::{Hlc, SyncTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
     #[error("user {0:?} already exists")]
     UserExists(String),
     #[error("no user {0:?}")]
@@ -24,8 +33,25 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
+impl StorageError {
+    /// Stable code for logs and the CLI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::Database(_) => "database",
+            StorageError::Migration(_) => "migration",
+            StorageError::UserExists(_) => "user_exists",
+            StorageError::NoSuchUser(_) => "no_such_user",
+            StorageError::NoSuchDevice(_) => "no_such_device",
+            StorageError::Corrupt(_) => "corrupt",
+            StorageError::Io(_) => "io",
+        }
+    }
+}
+
 pub type StorageResult<T> = Result<T, StorageError>;
 
+/// An account as the admin sees it (`glovebox-server user list`), with counts. Never
+/// used on the login path: counting costs with the account's size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: i64,
@@ -33,6 +59,14 @@ pub struct User {
     pub password_hash: String,
     pub devices: u64,
     pub rows: u64,
+}
+
+/// What a login needs of an account: one unique-index lookup, the same cost for every
+/// name, so timing does not tell which names exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginUser {
+    pub id: i64,
+    pub password_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,22 +84,129 @@ pub struct Device {
 pub struct Principal {
     pub user_id: i64,
     pub device_id: String,
+    /// The account's own random epoch (new when the account is re-created).
+    pub account_epoch: String,
+}
+
+/// One pushed row that passed the structural checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushRow {
+    pub table: SyncTable,
+    pub id: String,
+    pub hlc: Hlc,
+    pub deleted: bool,
+    /// The `data` object exactly as the device sent it (checked flat, no duplicate keys);
+    /// pulls send these bytes back unchanged.
+    pub data: String,
+}
+
+/// One stored row version, as a pull sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    pub table: String,
+    pub id: String,
+    /// Canonical HLC text (it sorts like the value).
+    pub hlc: String,
+    pub deleted: bool,
+    /// A JSON object: as the device sent it (protocol 2), or as a version 1 server
+    /// encoded it.
+    pub data: String,
+    pub seq: u64,
+}
+
+impl StoredRow {
+    /// The row's wire JSON, without re-encoding `data`.
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"table\":");
+        push_json_str(out, &self.table);
+        out.push_str(",\"id\":");
+        push_json_str(out, &self.id);
+        out.push_str(",\"hlc\":");
+        push_json_str(out, &self.hlc);
+        out.push_str(",\"deleted\":");
+        out.push_str(if self.deleted { "true" } else { "false" });
+        out.push_str(",\"data\":");
+        out.push_str(&self.data);
+        out.push('}');
+    }
+
+    /// Length of [`StoredRow::write_json`]'s output.
+    pub fn json_len(&self) -> usize {
+        // {"table":,"id":,"hlc":,"deleted":,"data":}
+        42 + json_str_len(&self.table)
+            + json_str_len(&self.id)
+            + json_str_len(&self.hlc)
+            + if self.deleted { 4 } else { 5 }
+            + self.data.len()
+    }
+}
+
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
+/// Writes `s` as a JSON string. Tables, ids and HLCs are plain ASCII (checked when
+/// pushed), so the escaping path only serves rows a version 1 server stored.
+fn push_json_str(out: &mut String, s: &str) {
+    if needs_escape(s) {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()));
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
+}
+
+fn json_str_len(s: &str) -> usize {
+    if needs_escape(s) {
+        serde_json::to_string(s).map_or(2, |e| e.len())
+    } else {
+        s.len() + 2
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PullPage {
-    pub rows: Vec<SyncRow>,
+    pub rows: Vec<StoredRow>,
+    /// The sequence of the last row returned; `since` when none was.
     pub cursor: u64,
     pub has_more: bool,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pull {
+    Page(PullPage),
+    /// `since` is a sequence number this database never issued: above the account's
+    /// sequence, or inside a recorded gap. The server forgot rows (restored from an
+    /// older copy); the device must reset and re-push.
+    CursorAhead {
+        since: u64,
+        seq: u64,
+    },
+}
+
+/// A pull's page bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageLimits {
+    pub rows: usize,
+    /// The page stops growing once the rows' JSON passes this many bytes; it always
+    /// holds at least one row.
+    pub bytes: usize,
+}
+
 pub trait Storage: Send + Sync + 'static {
+    /// The random id of this server database, created with it.
+    fn server_epoch(&self) -> &str;
+
     fn add_user(&self, name: &str, password_hash: &str) -> StorageResult<()>;
     fn set_password(&self, name: &str, password_hash: &str) -> StorageResult<()>;
     /// Removes the user with their devices and rows.
     fn remove_user(&self, name: &str) -> StorageResult<()>;
+    /// Admin view with counts (not for the login path: see [`Storage::login_user`]).
     fn user(&self, name: &str) -> StorageResult<Option<User>>;
     fn users(&self) -> StorageResult<Vec<User>>;
+    /// The account a login names: a single unique-index lookup.
+    fn login_user(&self, name: &str) -> StorageResult<Option<LoginUser>>;
 
     /// Registers a device; `token_hash` is the SHA-256 (hex) of its bearer token.
     fn add_device(&self, user_id: i64, name: &str, token_hash: &str) -> StorageResult<String>;
@@ -74,24 +215,98 @@ pub trait Storage: Send + Sync + 'static {
     /// The live (not revoked) device holding this token hash.
     fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Principal>>;
 
-    /// Applies a batch atomically. Per row: newer HLC than stored → applied (with the
-    /// user's next sequence number), equal → duplicate, older → stale. Returns the results
-    /// in order and the user's sequence afterwards.
-    /// `device_id` is recorded as the origin of each applied version.
+    /// Applies a batch in one durable transaction. Per row: newer HLC than stored →
+    /// applied, with the next sequence number `max(seq + 1, floor)`; equal → duplicate;
+    /// older → stale. When the first number jumps to `floor`, the skipped range is
+    /// recorded as a gap. Returns the outcomes in order and the user's sequence after.
     fn push(
         &self,
         user_id: i64,
-        device_id: &str,
-        rows: &[SyncRow],
-    ) -> StorageResult<(Vec<RowResult>, u64)>;
-    /// Rows of this user with sequence > `since`, in sequence order, at most `limit`,
-    /// leaving out versions `device_id` pushed itself. When no more rows follow, the
-    /// cursor is the user's whole sequence (past any skipped own versions).
-    fn pull(
-        &self,
-        user_id: i64,
-        device_id: &str,
-        since: u64,
-        limit: usize,
-    ) -> StorageResult<PullPage>;
+        rows: &[PushRow],
+        floor: u64,
+    ) -> StorageResult<(Vec<RowOutcome>, u64)>;
+    /// Rows of this user with sequence > `since`, in sequence order, within `limits`;
+    /// or [`Pull::CursorAhead`] when `since` was never issued by this database.
+    fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull>;
+}
+
+/// A fresh random id (128 bits, lower-case hex) for server and account epochs.
+pub fn new_epoch() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Wall-clock microseconds since the Unix epoch: the sequence floor a server process
+/// takes at start (docs/SYNC.md, "Server epoch and restored servers").
+pub fn wall_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The next sequence number for an applied row, and the gap the first one skips.
+pub(crate) fn next_seq(current: u64, floor: u64) -> (u64, Option<(u64, u64)>) {
+    let next = current + 1;
+    if floor > next {
+        (floor, Some((current, floor)))
+    } else {
+        (next, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_number_after_a_start_jumps_to_the_floor_and_records_the_gap() {
+        assert_eq!(next_seq(5, 1_000), (1_000, Some((5, 1_000))));
+        assert_eq!(next_seq(1_000, 1_000), (1_001, None));
+        assert_eq!(next_seq(999, 1_000), (1_000, None));
+        assert_eq!(next_seq(0, 0), (1, None));
+    }
+
+    #[test]
+    fn stored_row_json_is_valid_and_its_length_is_exact() {
+        for deleted in [false, true] {
+            let r = StoredRow {
+                table: "fuel_records".into(),
+                id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into(),
+                hlc: Hlc::new(5, 1, "ab").to_string(),
+                deleted,
+                data: r#"{ "notes" : "x\"y" }"#.into(),
+                seq: 9,
+            };
+            let mut s = String::new();
+            r.write_json(&mut s);
+            assert_eq!(s.len(), r.json_len());
+            let row: glovebox_protocol::sync::SyncRow = serde_json::from_str(&s).unwrap();
+            assert_eq!(row.data["notes"], "x\"y");
+            assert_eq!(row.deleted, deleted);
+        }
+        // A version 1 id with characters JSON must escape still makes valid JSON.
+        let r = StoredRow {
+            table: "vehicles".into(),
+            id: "a\"b\\c\u{1}".into(),
+            hlc: Hlc::new(5, 1, "ab").to_string(),
+            deleted: false,
+            data: "{}".into(),
+            seq: 1,
+        };
+        let mut s = String::new();
+        r.write_json(&mut s);
+        assert_eq!(s.len(), r.json_len());
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["id"], "a\"b\\c\u{1}");
+    }
 }

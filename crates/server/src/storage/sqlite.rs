@@ -2,86 +2,81 @@
 //! holding it in a mutex makes "commit order = sequence order" true by construction: the
 //! sequence is bumped inside the write transaction) plus a pool of readers for pulls and
 //! token checks, which WAL lets run beside the writer on a committed snapshot.
+//!
+//! The writer runs with `synchronous=FULL`: in WAL mode every commit fsyncs the log
+//! before it returns, so a push the server acknowledged survives a power cut.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use glovebox_protocol::sync::{RowOutcome, RowResult, SyncRow};
-use glovebox_protocol::Hlc;
+use glovebox_protocol::sync::RowOutcome;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::{Device, Principal, PullPage, Storage, StorageError, StorageResult, User};
+use super::migrate::{self, MigrationError};
+use super::{
+    new_epoch, next_seq, now_ms, Device, LoginUser, PageLimits, Principal, Pull, PullPage, PushRow,
+    Storage, StorageError, StorageResult, StoredRow, User,
+};
 use crate::stats::QueryStats;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS users (
-    id             INTEGER PRIMARY KEY,
-    name           TEXT NOT NULL UNIQUE,
-    password_hash  TEXT NOT NULL,
-    seq            INTEGER NOT NULL DEFAULT 0,
-    created_at     INTEGER NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS devices (
-    id          TEXT PRIMARY KEY NOT NULL,
-    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    name        TEXT NOT NULL,
-    token_hash  TEXT NOT NULL UNIQUE,
-    created_at  INTEGER NOT NULL,
-    revoked     INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE INDEX IF NOT EXISTS devices_by_user ON devices (user_id);
--- The user is the first key column: a guessed row id alone addresses nothing.
--- A rowid table (not WITHOUT ROWID): rows carry a few hundred bytes of JSON, too wide to
--- keep inside a key b-tree efficiently. `origin` is the device that pushed this version;
--- pulls skip a device's own versions (it already has them, or newer).
-CREATE TABLE IF NOT EXISTS rows (
-    user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    tbl      TEXT NOT NULL,
-    id       TEXT NOT NULL,
-    hlc      TEXT NOT NULL,
-    deleted  INTEGER NOT NULL,
-    data     TEXT NOT NULL,
-    seq      INTEGER NOT NULL,
-    origin   TEXT NOT NULL,
-    PRIMARY KEY (user_id, tbl, id)
-) STRICT;
-CREATE UNIQUE INDEX IF NOT EXISTS rows_by_seq ON rows (user_id, seq);
-";
-
-const ADD_USER: &str = "INSERT INTO users (name, password_hash, created_at) VALUES (?1, ?2, ?3)";
+const ADD_USER: &str =
+    "INSERT INTO users (name, password_hash, created_at, epoch) VALUES (?1, ?2, ?3, ?4)";
 const SET_PASSWORD: &str = "UPDATE users SET password_hash = ?2 WHERE name = ?1";
 const REMOVE_USER: &str = "DELETE FROM users WHERE name = ?1";
 const USER_COLUMNS: &str = "SELECT u.id, u.name, u.password_hash, \
      (SELECT count(*) FROM devices d WHERE d.user_id = u.id AND d.revoked = 0), \
      (SELECT count(*) FROM rows r WHERE r.user_id = u.id) FROM users u";
+const LOGIN_USER: &str = "SELECT id, password_hash FROM users WHERE name = ?1";
 const ADD_DEVICE: &str =
     "INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 const DEVICES: &str = "SELECT d.id, d.user_id, u.name, d.name, d.revoked, d.created_at \
      FROM devices d JOIN users u ON u.id = d.user_id \
      WHERE ?1 IS NULL OR u.name = ?1 ORDER BY u.name, d.created_at";
 const REVOKE_DEVICE: &str = "UPDATE devices SET revoked = 1 WHERE id = ?1";
-const AUTHENTICATE: &str = "SELECT user_id, id FROM devices WHERE token_hash = ?1 AND revoked = 0";
+const AUTHENTICATE: &str = "SELECT d.user_id, d.id, u.epoch FROM devices d \
+     JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?1 AND d.revoked = 0";
 const ROW_HLC: &str = "SELECT hlc FROM rows WHERE user_id = ?1 AND tbl = ?2 AND id = ?3";
-const UPSERT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq, origin) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+const UPSERT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
      ON CONFLICT (user_id, tbl, id) DO UPDATE SET hlc = excluded.hlc, \
-     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq, \
-     origin = excluded.origin";
+     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq";
 const USER_SEQ: &str = "SELECT seq FROM users WHERE id = ?1";
 const SET_USER_SEQ: &str = "UPDATE users SET seq = ?2 WHERE id = ?1";
+const ADD_GAP: &str = "INSERT INTO seq_gaps (user_id, lo, hi) VALUES (?1, ?2, ?3)";
+const IN_GAP: &str = "SELECT EXISTS (SELECT 1 FROM seq_gaps \
+     WHERE user_id = ?1 AND lo < ?2 AND hi > ?2)";
 const PULL: &str = "SELECT tbl, id, hlc, deleted, data, seq FROM rows \
-     WHERE user_id = ?1 AND seq > ?2 AND origin <> ?4 ORDER BY seq LIMIT ?3";
+     WHERE user_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+const SERVER_EPOCH: &str = "SELECT epoch FROM server_state WHERE id = 1";
 
 /// Enough idle readers for the blocking pool's concurrent pulls and token checks: closing
 /// and reopening connections under load cost more than keeping them.
 const MAX_IDLE_READERS: usize = 64;
+
+/// How the SQLite backend is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// fsync the write-ahead log at every commit (`synchronous=FULL`), so an
+    /// acknowledged push survives a power cut. Always on in `glovebox-server`; off only
+    /// in the benchmark that measures what it costs.
+    pub synchronous_full: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            synchronous_full: true,
+        }
+    }
+}
 
 pub struct SqliteStorage {
     path: std::path::PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     stats: Arc<QueryStats>,
+    server_epoch: String,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,40 +86,79 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
     c.pragma_update(None, "foreign_keys", "ON")?;
-    c.pragma_update(None, "synchronous", "NORMAL")?;
     c.set_prepared_statement_cache_capacity(32);
     Ok(())
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+/// Applies the pending migrations, each in one IMMEDIATE transaction with its
+/// `user_version` bump (re-read inside it: another process may have migrated meanwhile).
+fn migrate(conn: &mut Connection) -> StorageResult<()> {
+    for m in migrate::SQLITE {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if !migrate::pending(migrate::SQLITE, current)?.contains(m) {
+            continue;
+        }
+        tracing::info!(
+            version = m.version,
+            name = m.name,
+            "applying server migration"
+        );
+        let failed = |e: rusqlite::Error| MigrationError::Failed {
+            name: m.name,
+            message: e.to_string(),
+        };
+        tx.execute_batch(m.sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", m.version)
+            .map_err(failed)?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 impl SqliteStorage {
     pub fn open(path: impl AsRef<Path>, stats: Arc<QueryStats>) -> StorageResult<Self> {
+        Self::open_with(path, stats, SqliteOptions::default())
+    }
+
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        stats: Arc<QueryStats>,
+        options: SqliteOptions,
+    ) -> StorageResult<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        let writer = Connection::open(&path)?;
+        let mut writer = Connection::open(&path)?;
         configure(&writer)?;
+        let synchronous = if options.synchronous_full {
+            "FULL"
+        } else {
+            "NORMAL"
+        };
+        writer.pragma_update(None, "synchronous", synchronous)?;
         // 64 MiB page cache (negative = KiB) for the writer only: the row table outgrows
-        // the 2 MiB default fast. Readers get a small one (see `read`): in WAL mode a reader drops
-        // its whole cache whenever the database changed since its last read, and
-        // truncating a large cache on every pull showed up as the top cost under load.
+        // the 2 MiB default fast. Readers get a small one (see `read`): in WAL mode a
+        // reader drops its whole cache whenever the database changed since its last
+        // read, and truncating a large cache on every pull showed up under load.
         writer.pragma_update(None, "cache_size", -65536)?;
         let _: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        writer.execute_batch(SCHEMA)?;
+        migrate(&mut writer)?;
+        let server_epoch = writer.query_row(SERVER_EPOCH, [], |r| r.get(0))?;
         Ok(SqliteStorage {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             stats,
+            server_epoch,
         })
+    }
+
+    /// The writer's `PRAGMA synchronous` (2 = FULL: fsync at every commit).
+    pub fn synchronous(&self) -> StorageResult<i64> {
+        Ok(lock(&self.writer).pragma_query_value(None, "synchronous", |r| r.get(0))?)
     }
 
     fn read<T>(
@@ -140,8 +174,6 @@ impl SqliteStorage {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 configure(&c)?;
-                // Small caches for readers: each one is cleared whenever a push committed
-                // since its last read, and clearing costs with the cache's size.
                 c.pragma_update(None, "cache_size", -512)?;
                 c
             }
@@ -167,6 +199,58 @@ impl SqliteStorage {
             Ok(out)
         })
     }
+
+    /// One read transaction: the sequence, the gaps and the rows come from one snapshot.
+    fn pull_in_snapshot(
+        c: &Connection,
+        user_id: i64,
+        since: u64,
+        limits: PageLimits,
+    ) -> StorageResult<Pull> {
+        let seq: i64 = c
+            .prepare_cached(USER_SEQ)?
+            .query_row([user_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let seq = seq as u64;
+        let since_sql = i64::try_from(since).unwrap_or(i64::MAX);
+        let in_gap: bool = c
+            .prepare_cached(IN_GAP)?
+            .query_row(params![user_id, since_sql], |r| r.get(0))?;
+        if since > seq || in_gap {
+            return Ok(Pull::CursorAhead { since, seq });
+        }
+        let mut stmt = c.prepare_cached(PULL)?;
+        // One extra row tells whether another page follows.
+        let mut q = stmt.query(params![user_id, since_sql, limits.rows as i64 + 1])?;
+        let mut page = PullPage {
+            rows: Vec::new(),
+            cursor: since,
+            has_more: false,
+        };
+        let mut bytes = 0usize;
+        while let Some(r) = q.next()? {
+            let row = StoredRow {
+                table: r.get(0)?,
+                id: r.get(1)?,
+                hlc: r.get(2)?,
+                deleted: r.get(3)?,
+                data: r.get(4)?,
+                seq: r.get::<_, i64>(5)? as u64,
+            };
+            let len = row.json_len() + 1;
+            if page.rows.len() == limits.rows
+                || (!page.rows.is_empty() && bytes + len > limits.bytes)
+            {
+                page.has_more = true;
+                break;
+            }
+            bytes += len;
+            page.cursor = row.seq;
+            page.rows.push(row);
+        }
+        Ok(Pull::Page(page))
+    }
 }
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
@@ -180,12 +264,18 @@ fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 impl Storage for SqliteStorage {
+    fn server_epoch(&self) -> &str {
+        &self.server_epoch
+    }
+
     fn add_user(&self, name: &str, password_hash: &str) -> StorageResult<()> {
         self.write("user.add", |tx| {
-            match tx
-                .prepare_cached(ADD_USER)?
-                .execute(params![name, password_hash, now_ms()])
-            {
+            match tx.prepare_cached(ADD_USER)?.execute(params![
+                name,
+                password_hash,
+                now_ms(),
+                new_epoch()
+            ]) {
                 Ok(_) => Ok(()),
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -236,6 +326,19 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn login_user(&self, name: &str) -> StorageResult<Option<LoginUser>> {
+        self.read("user.login", |c| {
+            Ok(c.prepare_cached(LOGIN_USER)?
+                .query_row([name], |r| {
+                    Ok(LoginUser {
+                        id: r.get(0)?,
+                        password_hash: r.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+    }
+
     fn add_device(&self, user_id: i64, name: &str, token_hash: &str) -> StorageResult<String> {
         let id = uuid::Uuid::now_v7().simple().to_string();
         self.write("device.add", |tx| {
@@ -283,6 +386,7 @@ impl Storage for SqliteStorage {
                     Ok(Principal {
                         user_id: r.get(0)?,
                         device_id: r.get(1)?,
+                        account_epoch: r.get(2)?,
                     })
                 })
                 .optional()?)
@@ -292,113 +396,118 @@ impl Storage for SqliteStorage {
     fn push(
         &self,
         user_id: i64,
-        device_id: &str,
-        rows: &[SyncRow],
-    ) -> StorageResult<(Vec<RowResult>, u64)> {
+        rows: &[PushRow],
+        floor: u64,
+    ) -> StorageResult<(Vec<RowOutcome>, u64)> {
         self.write("rows.push", |tx| {
-            let mut seq: i64 = tx
+            let mut seq = tx
                 .prepare_cached(USER_SEQ)?
-                .query_row([user_id], |r| r.get(0))?;
-            let mut results = Vec::with_capacity(rows.len());
+                .query_row([user_id], |r| r.get::<_, i64>(0))? as u64;
+            let mut outcomes = Vec::with_capacity(rows.len());
             let mut get = tx.prepare_cached(ROW_HLC)?;
             let mut upsert = tx.prepare_cached(UPSERT_ROW)?;
             for row in rows {
+                let table = row.table.name();
+                let hlc = row.hlc.to_string();
                 let stored: Option<String> = get
-                    .query_row(params![user_id, row.table, row.id], |r| r.get(0))
+                    .query_row(params![user_id, table, row.id], |r| r.get(0))
                     .optional()?;
-                let stored = stored
-                    .map(|s| s.parse::<Hlc>())
-                    .transpose()
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                let outcome = match stored {
-                    Some(s) if s == row.hlc => RowOutcome::Duplicate,
-                    Some(s) if s > row.hlc => RowOutcome::Stale,
+                // Canonical HLC text sorts like the value: no parsing needed.
+                let outcome = match stored.as_deref().map(|s| s.cmp(hlc.as_str())) {
+                    Some(std::cmp::Ordering::Equal) => RowOutcome::Duplicate,
+                    Some(std::cmp::Ordering::Greater) => RowOutcome::Stale,
                     _ => {
-                        seq += 1;
-                        let data = serde_json::to_string(&row.data)
-                            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                        let (next, gap) = next_seq(seq, floor);
+                        if let Some((lo, hi)) = gap {
+                            tx.prepare_cached(ADD_GAP)?
+                                .execute(params![user_id, lo as i64, hi as i64])?;
+                        }
+                        seq = next;
                         upsert.execute(params![
                             user_id,
-                            row.table,
+                            table,
                             row.id,
-                            row.hlc.to_string(),
+                            hlc,
                             row.deleted,
-                            data,
-                            seq,
-                            device_id
+                            row.data,
+                            seq as i64
                         ])?;
                         RowOutcome::Applied
                     }
                 };
-                results.push(RowResult::new(row.table.clone(), row.id.clone(), outcome));
+                outcomes.push(outcome);
             }
             tx.prepare_cached(SET_USER_SEQ)?
-                .execute(params![user_id, seq])?;
-            Ok((results, seq as u64))
+                .execute(params![user_id, seq as i64])?;
+            Ok((outcomes, seq))
         })
     }
 
-    fn pull(
-        &self,
-        user_id: i64,
-        device_id: &str,
-        since: u64,
-        limit: usize,
-    ) -> StorageResult<PullPage> {
+    fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
         self.read("rows.pull", |c| {
-            // One read transaction: the user's sequence and the rows come from the same
-            // snapshot, so "caught up to seq" below is exact.
             c.execute_batch("BEGIN")?;
-            let out = pull_in_snapshot(c, user_id, device_id, since, limit);
+            let out = Self::pull_in_snapshot(c, user_id, since, limits);
             c.execute_batch("COMMIT")?;
             out
         })
     }
 }
 
-fn pull_in_snapshot(
-    c: &Connection,
-    user_id: i64,
-    device_id: &str,
-    since: u64,
-    limit: usize,
-) -> StorageResult<PullPage> {
-    let mut stmt = c.prepare_cached(PULL)?;
-    // One extra row tells whether another page follows.
-    let mut q = stmt.query(params![user_id, since as i64, limit as i64 + 1, device_id])?;
-    let mut rows = Vec::new();
-    let mut cursor = since;
-    let mut has_more = false;
-    while let Some(r) = q.next()? {
-        if rows.len() == limit {
-            has_more = true;
-            break;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_fsyncs_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let stats = Arc::new(QueryStats::new());
+        let s = SqliteStorage::open(dir.path().join("s.db"), stats.clone()).unwrap();
+        assert_eq!(s.synchronous().unwrap(), 2, "synchronous=FULL");
+        drop(s);
+        let normal = SqliteOptions {
+            synchronous_full: false,
+        };
+        let s = SqliteStorage::open_with(dir.path().join("s.db"), stats, normal).unwrap();
+        assert_eq!(s.synchronous().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_protocol_1_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(migrate::SQLITE[0].sql).unwrap();
+            c.execute_batch(
+                "INSERT INTO users (id, name, password_hash, seq, created_at)                      VALUES (1, 'ann', 'h', 2, 0);
+                 INSERT INTO rows VALUES (1, 'vehicles', 'id-1', '000000000000005-00000000-ab',                      0, '{\"name\":\"Golf\"}', 2, 'dev');",
+            )
+            .unwrap();
         }
-        let hlc: String = r.get(2)?;
-        let data: String = r.get(4)?;
-        let corrupt = |e: String| StorageError::Corrupt(e);
-        rows.push(SyncRow {
-            table: r.get(0)?,
-            id: r.get(1)?,
-            hlc: hlc
-                .parse()
-                .map_err(|e: glovebox_protocol::HlcError| corrupt(e.to_string()))?,
-            deleted: r.get(3)?,
-            data: serde_json::from_str(&data).map_err(|e| corrupt(e.to_string()))?,
-        });
-        cursor = r.get::<_, i64>(5)? as u64;
+        let s = SqliteStorage::open(&path, Arc::new(QueryStats::new())).unwrap();
+        assert_eq!(s.server_epoch().len(), 32);
+        let limits = PageLimits {
+            rows: 10,
+            bytes: 1 << 20,
+        };
+        let Pull::Page(page) = s.pull(1, 0, limits).unwrap() else {
+            panic!("page expected");
+        };
+        assert_eq!(page.rows[0].data, "{\"name\":\"Golf\"}");
+        assert_eq!(page.cursor, 2);
+        assert!(matches!(
+            s.pull(1, 3, limits).unwrap(),
+            Pull::CursorAhead { .. }
+        ));
+        drop(s);
+        // A database from a newer server is refused, not written into.
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let e = SqliteStorage::open(&path, Arc::new(QueryStats::new()))
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("schema version 99"), "{e}");
     }
-    if !has_more {
-        // Everything up to the user's sequence was either sent or is this
-        // device's own; jump past the latter so it is not scanned again.
-        let seq: i64 = c
-            .prepare_cached(USER_SEQ)?
-            .query_row([user_id], |r| r.get(0))?;
-        cursor = cursor.max(seq as u64);
-    }
-    Ok(PullPage {
-        rows,
-        cursor,
-        has_more,
-    })
 }
