@@ -92,6 +92,16 @@ impl Garage {
         })
     }
 
+    /// Replaces the wall clock the HLC follows (millis since the Unix epoch), keeping the
+    /// node id and everything issued so far; for tests of devices whose clock is off.
+    pub fn with_wall_clock(mut self, wall: fn() -> u64) -> Self {
+        let clock = HlcClock::with_wall_clock(self.clock.node(), wall);
+        let (millis, counter) = self.clock.last();
+        clock.seed(&glovebox_protocol::Hlc::new(millis, counter, "0"));
+        self.clock = clock;
+        self
+    }
+
     /// Replaces the wall clock used for "today" (date validation, reminders); for tests.
     pub fn with_now(mut self, now: fn() -> NaiveDateTime) -> Self {
         self.now = now;

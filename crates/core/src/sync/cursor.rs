@@ -19,6 +19,11 @@ use crate::time;
 
 pub(crate) const META_CURSOR: &str = "sync.cursor";
 pub(crate) const META_EPOCH: &str = "sync.epoch";
+/// The server's sequence after this device's last push, until a pull has caught up past
+/// it. A push acknowledged and then forgotten by a restored server, with the device
+/// killed before its pull, leaves the cursor from before the restore; probing this
+/// number tells the device (the server answers 409 `cursor_ahead` for it).
+pub(crate) const META_PUSH_SEQ: &str = "sync.push_seq";
 /// Why and when the last reset happened ("<millis> <reason>"), for `sync status`.
 pub(crate) const META_LAST_RESET: &str = "sync.last_reset";
 const META_DELETE: &str = "DELETE FROM local_meta WHERE key = ?1";
@@ -29,6 +34,8 @@ pub(crate) struct Position {
     pub cursor: u64,
     /// `None` before the first exchange with the server and right after a reset.
     pub epoch: Option<String>,
+    /// See [`META_PUSH_SEQ`]; 0 when none is outstanding.
+    pub push_seq: u64,
 }
 
 pub(crate) fn load(conn: &Connection) -> crate::Result<Position> {
@@ -37,7 +44,27 @@ pub(crate) fn load(conn: &Connection) -> crate::Result<Position> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(0),
         epoch: meta_get(conn, META_EPOCH)?.filter(|e| !e.is_empty()),
+        push_seq: meta_get(conn, META_PUSH_SEQ)?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
     })
+}
+
+/// Notes the server's sequence after a push (see [`META_PUSH_SEQ`]).
+pub(crate) fn note_push_seq(conn: &Connection, seq: u64) -> crate::Result<()> {
+    let old: u64 = meta_get(conn, META_PUSH_SEQ)?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if seq > old {
+        meta_set(conn, META_PUSH_SEQ, &seq.to_string())?;
+    }
+    Ok(())
+}
+
+/// A pull caught up: every pushed version came back with it.
+pub(crate) fn clear_push_seq(conn: &Connection) -> crate::Result<()> {
+    conn.prepare_cached(META_DELETE)?.execute([META_PUSH_SEQ])?;
+    Ok(())
 }
 
 pub(crate) fn save_cursor(conn: &Connection, cursor: u64) -> crate::Result<()> {
@@ -87,6 +114,7 @@ pub(crate) fn mark_all_dirty(conn: &Connection) -> crate::Result<()> {
 pub(crate) fn start_over(conn: &Connection) -> crate::Result<()> {
     save_cursor(conn, 0)?;
     conn.prepare_cached(META_DELETE)?.execute([META_EPOCH])?;
+    clear_push_seq(conn)?;
     mark_all_dirty(conn)?;
     rejected::clear_all(conn)
 }

@@ -325,6 +325,17 @@ impl Round {
         report.released += retried.applied;
         vehicles.extend(retried.vehicles);
 
+        // A push of an earlier round that no pull followed (the device was killed in
+        // between): is its sequence number still one this server issued?
+        let pos = self
+            .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
+            .await?;
+        if pos.push_seq > pos.cursor {
+            let (since, epoch) = (pos.push_seq, pos.epoch.clone());
+            self.retry(0, || self.client.pull(since, 1, epoch.clone()))
+                .await?;
+        }
+
         let mut total = self.blocking(super::pending_changes).await?;
         let mut done = 0u64;
         self.progress(0, total);
@@ -521,10 +532,11 @@ impl Round {
                     join(previous).await?;
                 }
                 let g = self.garage.clone();
-                let resp_epoch = resp.epoch;
+                let (resp_epoch, resp_seq) = (resp.epoch, resp.seq);
                 clearing = Some(tokio::task::spawn_blocking(move || {
                     g.store().write("sync.clear_dirty", |tx| {
                         rows::clear_dirty(tx, &acked)?;
+                        cursor::note_push_seq(tx, resp_seq)?;
                         for (t, id, hlc, code, reason) in &refused {
                             rejected::record(tx, t, id, hlc, code, reason)?;
                         }
@@ -594,7 +606,7 @@ impl Round {
                 let (client, since, ep) = (self.client.clone(), page.cursor, epoch.clone());
                 tokio::spawn(async move { client.pull(since, limit, ep).await })
             });
-            let (rows, next, ep) = (page.rows, page.cursor, page.epoch);
+            let (rows, next, ep, has_more) = (page.rows, page.cursor, page.epoch, page.has_more);
             let applied: ApplyOutcome = self
                 .blocking(move |g| g.apply_page(&rows, next, &ep))
                 .await?;
@@ -605,7 +617,16 @@ impl Round {
             cursor = next;
             *done += n as u64;
             self.progress(*done, *total);
-            let Some(prefetch) = prefetch else { break };
+            let Some(prefetch) = prefetch else {
+                if !has_more {
+                    self.blocking(|g| {
+                        Ok(g.store()
+                            .write("sync.caught_up", |tx| cursor::clear_push_seq(tx))?)
+                    })
+                    .await?;
+                }
+                break;
+            };
             page = match prefetch.await {
                 Ok(Ok(p)) => p,
                 // The prefetch was the first attempt; the retries continue from there.
