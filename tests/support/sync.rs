@@ -81,6 +81,7 @@ impl TestServer {
 
     /// A consistent copy of the server's database as it is now (what a backup tool takes).
     pub fn snapshot_to(&self, copy: &std::path::Path) {
+        let _ = std::fs::remove_file(copy);
         crate::server::snapshot_db(&self.dir.path().join("server.db"), copy);
     }
 
@@ -282,14 +283,26 @@ pub fn open_garage_with(dir: &TempDir, wall: Option<fn() -> u64>) -> Arc<Garage>
 pub type Snapshot = BTreeMap<(String, String), String>;
 
 pub fn snapshot(garage: &Garage) -> Snapshot {
+    snapshot_where(garage, "", &[])
+}
+
+/// The rows this device wrote locally with an HLC above `bound` (still dirty): what one
+/// local operation wrote, when `bound` is the clock's reading before it.
+pub fn written_since(garage: &Garage, bound: (u64, u32)) -> Snapshot {
+    // 'g' sorts after every hex digit: rows stamped exactly at `bound` are left out.
+    let b = glovebox_protocol::Hlc::new(bound.0, bound.1, "g").to_string();
+    snapshot_where(garage, "WHERE dirty = 1 AND hlc > ?1", &[&b])
+}
+
+fn snapshot_where(garage: &Garage, clause: &str, params: &[&dyn rusqlite::ToSql]) -> Snapshot {
     garage
         .store()
         .read("test.snapshot", |c| {
             let mut out = Snapshot::new();
             for table in SYNCED_TABLES {
-                let mut stmt = c.prepare(&format!("SELECT * FROM {table}"))?;
+                let mut stmt = c.prepare(&format!("SELECT * FROM {table} {clause}"))?;
                 let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-                let mut rows = stmt.query([])?;
+                let mut rows = stmt.query(params)?;
                 while let Some(r) = rows.next()? {
                     let mut id = String::new();
                     let mut desc = String::new();

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 
 use glovebox_protocol::SyncTable;
 
-use super::rejected;
+use super::{quarantine, rejected};
 use crate::store::{meta_get, meta_set};
 use crate::time;
 
@@ -109,14 +109,17 @@ pub(crate) fn mark_all_dirty(conn: &Connection) -> crate::Result<()> {
 }
 
 /// Starts over with the server: cursor 0, no epoch, everything dirty, no version held back
-/// as rejected (the server we now talk to may take it). One transaction: a crash leaves
-/// either the old position or the reset.
+/// as rejected (the server we now talk to may take it), an empty quarantine (it holds
+/// versions of the server we knew; the pull from 0 brings back, and quarantines again,
+/// those the server still has). One transaction: a crash leaves either the old position
+/// or the reset.
 pub(crate) fn start_over(conn: &Connection) -> crate::Result<()> {
     save_cursor(conn, 0)?;
     conn.prepare_cached(META_DELETE)?.execute([META_EPOCH])?;
     clear_push_seq(conn)?;
     mark_all_dirty(conn)?;
-    rejected::clear_all(conn)
+    rejected::clear_all(conn)?;
+    quarantine::clear_all(conn)
 }
 
 /// `start_over` because something went wrong (the server forgot, the database was

@@ -84,6 +84,12 @@ pub(crate) fn put(conn: &Connection, row: &SyncRow, p: &Problem) -> crate::Resul
     Ok(())
 }
 
+pub(crate) fn clear_all(conn: &Connection) -> crate::Result<()> {
+    conn.prepare_cached("DELETE FROM sync_quarantine")?
+        .execute([])?;
+    Ok(())
+}
+
 pub(crate) fn is_empty(conn: &Connection) -> crate::Result<bool> {
     Ok(count(conn)? == 0)
 }

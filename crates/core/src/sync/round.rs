@@ -411,6 +411,7 @@ impl Round {
         let mut position: Option<DirtyPosition> = None;
         let mut cap = limits.batch_rows;
         let mut clearing: Option<tokio::task::JoinHandle<Result<(), SyncError>>> = None;
+        let mut too_large = None;
         let result = async {
             for _ in 0..MAX_PUSH_BATCHES_PER_ROUND {
                 let (limit, after) = (cap, position.clone());
@@ -451,18 +452,18 @@ impl Round {
                 let body = enc.body;
                 let resp = match self.retry(0, || self.client.push(body.clone())).await {
                     Ok(r) => r,
-                    Err(SyncError::TooLarge { code, message }) => {
+                    Err(e @ SyncError::TooLarge { .. }) => {
                         if enc.sent.len() > 1 {
                             // Halve and send the same rows again (nothing was stored).
                             cap = (enc.sent.len() / 2).max(1);
                             continue;
                         }
-                        let r = &enc.sent[0];
-                        let one =
-                            vec![(r.table.clone(), r.id.clone(), r.hlc.clone(), code, message)];
-                        report.push_rejected += 1;
-                        self.blocking(move |g| Ok(record_rejected(g, &one)?))
-                            .await?;
+                        // One row within every limit the server announced, refused as
+                        // too large: something on the way has a smaller limit. Not the
+                        // row's fault, so it is not rejected: it stays pending, the rest
+                        // goes on, and the round reports the error (retried next round).
+                        tracing::warn!("{e}; skipping one row for this round");
+                        too_large = Some(e);
                         position = enc.last;
                         continue;
                     }
@@ -556,7 +557,8 @@ impl Round {
         if let Some(previous) = clearing.take() {
             join(previous).await?;
         }
-        result
+        result?;
+        too_large.map_or(Ok(()), Err)
     }
 
     async fn pull(
