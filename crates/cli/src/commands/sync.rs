@@ -80,43 +80,46 @@ fn status(garage: &Garage, out: &mut dyn Write) -> anyhow::Result<()> {
             }
         }
     }
-    let rejected = sync::rejected_rows(garage)?;
-    if !rejected.is_empty() {
-        writeln!(
-            out,
-            "\nRejected by the server ({}): not on the server; sent again once edited.",
-            rejected.len()
-        )?;
-        for r in &rejected {
-            writeln!(
-                out,
-                "  {} {}  {}  [{}] {}",
-                r.table,
-                r.id,
-                when(Some(r.rejected_at_ms)),
-                r.code,
-                r.reason
-            )?;
-        }
+    let rejected: Vec<_> = sync::rejected_rows(garage)?
+        .into_iter()
+        .map(|r| (r.table, r.id, r.rejected_at_ms, r.code, r.reason))
+        .collect();
+    list(
+        out,
+        "Rejected by the server",
+        "not on the server; sent again once edited",
+        &rejected,
+    )?;
+    let quarantined: Vec<_> = sync::quarantined_rows(garage)?
+        .into_iter()
+        .map(|q| (q.table, q.id, q.received_at_ms, q.code, q.reason))
+        .collect();
+    list(
+        out,
+        "Quarantined",
+        "received but not applied; retried after an upgrade",
+        &quarantined,
+    )?;
+    Ok(())
+}
+
+/// Rows with a problem: (table, id, when, code, reason).
+fn list(
+    out: &mut dyn Write,
+    title: &str,
+    meaning: &str,
+    rows: &[(String, String, i64, String, String)],
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    let quarantined = sync::quarantined_rows(garage)?;
-    if !quarantined.is_empty() {
+    writeln!(out, "\n{title} ({}): {meaning}.", rows.len())?;
+    for (table, id, at, code, reason) in rows {
         writeln!(
             out,
-            "\nQuarantined ({}): received but not applied; retried after an upgrade.",
-            quarantined.len()
+            "  {table} {id}  {}  [{code}] {reason}",
+            when(Some(*at))
         )?;
-        for q in &quarantined {
-            writeln!(
-                out,
-                "  {} {}  {}  [{}] {}",
-                q.table,
-                q.id,
-                when(Some(q.received_at_ms)),
-                q.code,
-                q.reason
-            )?;
-        }
     }
     Ok(())
 }

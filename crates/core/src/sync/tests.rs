@@ -140,6 +140,15 @@ fn a_row_stamped_too_far_ahead_is_quarantined_and_the_rest_applies() {
     assert!(q[0].reason.contains("check the date and time"), "{q:?}");
     // The far clock did not leak into ours.
     assert!(b.clock().tick().millis < far);
+    // Nor does a counter no clock issues (it would push every later write ahead).
+    let mut huge = dirty(&a).remove(1);
+    huge.id = uuid::Uuid::now_v7().to_string();
+    huge.hlc = Hlc::new(now_ms(), glovebox_protocol::hlc::MAX_COUNTER + 1, "ee");
+    assert_eq!(b.apply_remote(&[huge], 10).unwrap().quarantined, 1);
+    assert!(quarantined_rows(&b)
+        .unwrap()
+        .iter()
+        .any(|q| q.code == "counter_too_large"));
 }
 
 #[test]
