@@ -263,7 +263,7 @@ impl Garage {
     }
 
     /// `apply_remote` for a page of account `epoch` (saved with the cursor; a different
-    /// saved epoch fails the page with `ServerForgot` and writes nothing).
+    /// saved epoch fails the page with a 409 `epoch_changed` and writes nothing).
     pub(crate) fn apply_page(
         &self,
         rows: &[SyncRow],
@@ -288,12 +288,10 @@ impl Garage {
             Ok(out)
         });
         match (r, forgot) {
-            (_, Some(message)) => Err(SyncError::ServerForgot {
-                code: glovebox_protocol::sync::ErrorCode::EpochChanged
-                    .as_str()
-                    .to_owned(),
+            (_, Some(message)) => Err(SyncError::server_forgot(
+                glovebox_protocol::sync::ErrorCode::EpochChanged,
                 message,
-            }),
+            )),
             (r, None) => Ok(r?),
         }
     }

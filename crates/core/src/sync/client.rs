@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use glovebox_protocol::sync::{
-    ErrorBody, ErrorCode, LoginRequest, LoginResponse, PullQuery, PullResponse, PushResponse,
-    StatusResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ErrorBody, LoginRequest, LoginResponse, PullQuery, PullResponse, PushResponse, StatusResponse,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use glovebox_protocol::{Endpoint, Method};
 use reqwest::StatusCode;
@@ -115,33 +115,23 @@ impl Client {
     }
 }
 
-/// The error for a non-success answer, by its code where the server gave a known one and
-/// by its HTTP status otherwise (a newer server's unknown code).
+/// The error for a non-success answer, by its HTTP status (the code travels along).
 fn error_for(status: StatusCode, body: Option<ErrorBody>) -> SyncError {
     let message = body
         .as_ref()
         .map(|b| b.message.clone())
         .unwrap_or_else(|| status.to_string());
     let code = body.map(|b| b.code).unwrap_or_default();
-    match ErrorCode::parse(&code) {
-        Some(c) if c.means_server_forgot() => {
-            return SyncError::ServerForgot { code, message };
-        }
-        Some(ErrorCode::BodyTooLarge | ErrorCode::BatchTooLarge) => {
-            return SyncError::TooLarge { code, message };
-        }
-        _ => {}
-    }
     match status {
         StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
         StatusCode::UPGRADE_REQUIRED => SyncError::ProtocolTooOld(message),
         StatusCode::TOO_MANY_REQUESTS => SyncError::RateLimited(message),
-        StatusCode::PAYLOAD_TOO_LARGE => SyncError::TooLarge { code, message },
-        StatusCode::CONFLICT => SyncError::ServerForgot { code, message },
         s if s.is_server_error() => SyncError::Server {
             status: s.as_u16(),
             message,
         },
+        // 409 (`epoch_changed`, `cursor_ahead`: the server forgot) and 413 (too large)
+        // among them: `SyncError::means_server_forgot`, `is_too_large`.
         s => SyncError::Rejected {
             status: s.as_u16(),
             code,

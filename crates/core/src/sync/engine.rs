@@ -63,15 +63,13 @@ impl SyncEngine {
     /// Starts the engine for `garage` on the current tokio runtime. With `config` `None`
     /// (local-only mode) nothing is spawned and nothing touches the network.
     pub fn start(garage: Arc<Garage>, config: Option<SyncConfig>) -> SyncHandle {
-        let counts = super::counts(&garage).unwrap_or_default();
+        let pending = super::pending_changes(&garage).unwrap_or(0);
         let last = super::last_synced_at(&garage).unwrap_or(None);
         let Some(config) = config else {
             let (_tx, rx) = watch::channel(SyncStatus {
                 state: SyncState::LocalOnly,
                 last_synced_at_ms: last,
-                pending: counts.pending,
-                quarantined: counts.quarantined,
-                rejected: counts.rejected,
+                pending,
             });
             return SyncHandle {
                 status: rx,
@@ -82,9 +80,7 @@ impl SyncEngine {
         let (status_tx, status_rx) = watch::channel(SyncStatus {
             state: SyncState::Idle,
             last_synced_at_ms: last,
-            pending: counts.pending,
-            quarantined: counts.quarantined,
-            rejected: counts.rejected,
+            pending,
         });
         let wake = Arc::new(Notify::new());
         let weak: Weak<Notify> = Arc::downgrade(&wake);

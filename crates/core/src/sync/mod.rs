@@ -9,8 +9,9 @@
 //! - [`load_config`] at start-up: `None` means local-only mode, and then nothing ever
 //!   touches the network.
 //! - [`logout`] revokes the token on the server (best effort) and forgets it here.
-//! - [`pending_changes`], [`quarantined_rows`], [`rejected_rows`], [`token_store`],
-//!   [`last_reset`] for the Settings → Sync view; [`retry_quarantined`] on request.
+//! - [`pending_changes`], [`counts`], [`quarantined_rows`], [`rejected_rows`],
+//!   [`token_store`], [`last_reset`] for the Settings → Sync view; [`retry_quarantined`]
+//!   on request.
 //!
 //! The pieces: `apply` (per-row apply, decode → validate → write, with `decode`),
 //! `quarantine` and `rejected` (what could not be applied or pushed), `cursor` (cursor,
@@ -70,14 +71,6 @@ pub enum SyncError {
     },
     #[error("sync protocol error: {0}")]
     Protocol(String),
-    /// The server does not hold what this device synced with it (restored from an older
-    /// copy, a new database at the same address, a re-created account): the engine
-    /// resets and sends everything again.
-    #[error("the sync server forgot this device's changes ({code}): {message}")]
-    ServerForgot { code: String, message: String },
-    /// A request (one push batch) was too large for the server: the engine halves it.
-    #[error("the sync server found the request too large ({code}): {message}")]
-    TooLarge { code: String, message: String },
     #[error("clock problem: {0}")]
     Clock(#[from] HlcError),
     #[error("sync is not configured (log in to a server first)")]
@@ -89,6 +82,50 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// The server does not hold what this device synced with it (409: restored from an
+    /// older copy, a new database at the same address, a re-created account, or an epoch
+    /// or cursor that no longer fits): the engine resets and sends everything again.
+    pub fn means_server_forgot(&self) -> bool {
+        matches!(self, SyncError::Rejected { status: 409, .. })
+    }
+
+    /// A request too large for the server (413): the engine halves the batch.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, SyncError::Rejected { status: 413, .. })
+    }
+
+    /// "The server forgot", made by the client itself (an epoch or a cursor that does
+    /// not fit what it remembers).
+    pub(crate) fn server_forgot(
+        code: glovebox_protocol::sync::ErrorCode,
+        message: impl Into<String>,
+    ) -> SyncError {
+        SyncError::Rejected {
+            status: code.status(),
+            code: code.as_str().to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// Stable, machine-readable code (for the shells).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Network(_) => "sync_network",
+            SyncError::Unauthorized(_) => "sync_unauthorized",
+            SyncError::ProtocolTooOld(_) => "sync_protocol_too_old",
+            SyncError::RateLimited(_) => "sync_rate_limited",
+            SyncError::Server { .. } => "sync_server",
+            e if e.means_server_forgot() => "sync_server_forgot",
+            e if e.is_too_large() => "sync_too_large",
+            SyncError::Rejected { .. } => "sync_rejected",
+            SyncError::Protocol(_) => "sync_protocol",
+            SyncError::Clock(_) => "sync_clock",
+            SyncError::NotConfigured => "sync_not_configured",
+            SyncError::Stopped => "sync_stopped",
+            SyncError::Local(e) => e.code(),
+        }
+    }
+
     /// Worth retrying later by itself (the server or network may come back); the others
     /// need a person (log in again, update, fix the clock).
     pub fn is_transient(&self) -> bool {
@@ -209,14 +246,9 @@ pub struct SyncStatus {
     pub state: SyncState,
     /// Millis since the Unix epoch of the last round that completed.
     pub last_synced_at_ms: Option<i64>,
-    /// Local changes not yet on the server (leaving out `rejected` ones).
+    /// Local changes not yet on the server (leaving out versions the server rejected:
+    /// [`counts`] and [`rejected_rows`] have those).
     pub pending: u64,
-    /// Pulled rows this build could not apply ([`quarantined_rows`]).
-    #[serde(default)]
-    pub quarantined: u64,
-    /// Local versions the server refused ([`rejected_rows`]).
-    #[serde(default)]
-    pub rejected: u64,
 }
 
 // local_meta keys (the token itself is in the keychain or the token file).
@@ -396,14 +428,21 @@ pub fn last_reset(garage: &Garage) -> Result<Option<LastReset>, SyncError> {
         .map(|(at_ms, reason)| LastReset { at_ms, reason }))
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Counts {
+/// What waits, for a badge: changes to push, rows that could not be applied, versions the
+/// server refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Counts {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub quarantined: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rejected: u64,
 }
 
-pub(crate) fn counts(garage: &Garage) -> Result<Counts, SyncError> {
+/// The three counts at once (one read).
+pub fn counts(garage: &Garage) -> Result<Counts, SyncError> {
     Ok(garage.store().read("sync.counts", |c| {
         Ok(Counts {
             pending: rows::count_dirty(c)?,

@@ -64,22 +64,19 @@ struct Limits {
 
 /// The errors after which pulling makes no sense (or must not happen).
 fn stops_round(e: &SyncError) -> bool {
-    matches!(
-        e,
-        SyncError::ServerForgot { .. }
-            | SyncError::Unauthorized(_)
-            | SyncError::ProtocolTooOld(_)
-            | SyncError::Local(_)
-            | SyncError::Stopped
-            | SyncError::NotConfigured
-    )
+    e.means_server_forgot()
+        || matches!(
+            e,
+            SyncError::Unauthorized(_)
+                | SyncError::ProtocolTooOld(_)
+                | SyncError::Local(_)
+                | SyncError::Stopped
+                | SyncError::NotConfigured
+        )
 }
 
 fn forgot(code: ErrorCode, message: impl Into<String>) -> SyncError {
-    SyncError::ServerForgot {
-        code: code.as_str().to_owned(),
-        message: message.into(),
-    }
+    SyncError::server_forgot(code, message)
 }
 
 fn now_ms() -> u64 {
@@ -188,18 +185,14 @@ impl Round {
 
     pub(super) async fn run_reported(&self, failures: &mut u32) -> Result<SyncReport, SyncError> {
         let (report, r) = self.run().await;
-        let counts = self.blocking(super::counts).await.unwrap_or_default();
+        let pending = self.blocking(super::pending_changes).await.unwrap_or(0);
         // Rows applied before a failure are applied all the same: tell the shell.
         if !report.vehicles.is_empty() {
             if let Some(hook) = &self.opts.on_applied {
                 hook(&report.vehicles);
             }
         }
-        let set_counts = |s: &mut SyncStatus| {
-            s.pending = counts.pending;
-            s.quarantined = counts.quarantined;
-            s.rejected = counts.rejected;
-        };
+
         match r {
             Ok(()) => {
                 *failures = 0;
@@ -212,7 +205,7 @@ impl Round {
                 self.status.send_modify(|s| {
                     s.state = SyncState::Idle;
                     s.last_synced_at_ms = Some(now);
-                    set_counts(s);
+                    s.pending = pending;
                 });
                 Ok(report)
             }
@@ -226,7 +219,7 @@ impl Round {
                 };
                 self.status.send_modify(|s| {
                     s.state = state;
-                    set_counts(s);
+                    s.pending = pending;
                 });
                 Err(e)
             }
@@ -284,11 +277,11 @@ impl Round {
         let mut resets = 0;
         loop {
             match self.run_once(&mut report, &mut vehicles).await {
-                Err(SyncError::ServerForgot { code, message }) if resets < MAX_RESETS_PER_ROUND => {
+                Err(e) if e.means_server_forgot() && resets < MAX_RESETS_PER_ROUND => {
                     resets += 1;
                     let reason = format!(
-                        "the server does not know what this device synced ({code}: {message}); \
-                         sending everything again"
+                        "the server does not know what this device synced ({e}); sending \
+                         everything again"
                     );
                     let r = reason.clone();
                     let reset = self
@@ -452,7 +445,7 @@ impl Round {
                 let body = enc.body;
                 let resp = match self.retry(0, || self.client.push(body.clone())).await {
                     Ok(r) => r,
-                    Err(e @ SyncError::TooLarge { .. }) => {
+                    Err(e) if e.is_too_large() => {
                         if enc.sent.len() > 1 {
                             // Halve and send the same rows again (nothing was stored).
                             cap = (enc.sent.len() / 2).max(1);
