@@ -25,6 +25,7 @@ mod cursor;
 mod decode;
 mod engine;
 mod instance;
+mod push;
 mod quarantine;
 mod rejected;
 mod round;
