@@ -23,6 +23,10 @@ fn ten_minutes_ahead() -> u64 {
     now_ms() + 10 * 60_000
 }
 
+fn ten_minutes_slow() -> u64 {
+    now_ms() - 10 * 60_000
+}
+
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -492,6 +496,32 @@ async fn a_refused_row_is_kept_visible_and_never_stops_the_pull() {
     assert_eq!((r.pushed, r.push_rejected), (0, 0));
     other.sync().await;
     assert_eq!(fuel_count(&other, &v), 1);
+}
+
+/// A device whose clock runs 10 minutes slow sees everyone else's rows "ahead": it must
+/// still take them (the server vouched for their stamps), or it would never agree with the
+/// others; and its edits, stamped above what it saw, win.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_whose_clock_runs_slow_takes_what_everyone_took() {
+    let srv = TestServer::start().await;
+    srv.add_user("ann");
+    let url = srv.url();
+    let a = Device::minted(&srv, &url, "ann", None).await;
+    let slow = Device::minted(&srv, &url, "ann", Some(ten_minutes_slow)).await;
+    let v = add_vehicle(&a.garage, "Golf");
+    let f = add_fuel(&a.garage, &v, 100.0, "from a");
+    a.sync().await;
+    let r = slow.sync().await;
+    assert_eq!((r.applied, r.quarantined), (2, 0), "{r:?}");
+    edit_fuel(&slow.garage, &v, &f, 100.0, "edited on the slow one");
+    let r = slow.sync().await;
+    assert_eq!(r.push_applied, 1, "{r:?}");
+    a.sync().await;
+    assert_eq!(
+        a.garage.fuel_record(&v, &f).unwrap().notes,
+        "edited on the slow one"
+    );
+    assert_eq!(a.snapshot(), slow.snapshot());
 }
 
 /// More of the same kind: the client ignored the limits in `/v1/status` (a server with

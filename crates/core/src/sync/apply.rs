@@ -47,9 +47,15 @@ pub(crate) struct ApplyCtx {
 }
 
 impl ApplyCtx {
+    /// Pulled rows, judged by this computer's clock.
     pub(crate) fn sync() -> ApplyCtx {
+        Self::sync_at(time::now_millis().max(0) as u64)
+    }
+
+    /// Pulled rows, their clock horizon measured from `now_ms`.
+    pub(crate) fn sync_at(now_ms: u64) -> ApplyCtx {
         ApplyCtx {
-            now_ms: Some(time::now_millis().max(0) as u64),
+            now_ms: Some(now_ms),
             dirty: false,
             on_problem: OnProblem::Quarantine,
         }
@@ -259,18 +265,23 @@ impl Garage {
     /// are clean (not pushed back) and produce change events with source Sync; rows that
     /// cannot be applied go to quarantine and the cursor moves on.
     pub fn apply_remote(&self, rows: &[SyncRow], cursor: u64) -> Result<ApplyOutcome, SyncError> {
-        self.apply_page(rows, cursor, "")
+        self.apply_page(rows, cursor, "", 0)
     }
 
     /// `apply_remote` for a page of account `epoch` (saved with the cursor; a different
-    /// saved epoch fails the page with a 409 `epoch_changed` and writes nothing).
+    /// saved epoch fails the page with a 409 `epoch_changed` and writes nothing), judged
+    /// by the later of this device's clock and the server's (`server_ahead_ms`: how far
+    /// the server's is ahead): the server already refused rows stamped ahead of its own
+    /// clock, and a device whose clock runs slow must still take what everyone else took,
+    /// or it would never agree with them.
     pub(crate) fn apply_page(
         &self,
         rows: &[SyncRow],
         cursor: u64,
         epoch: &str,
+        server_ahead_ms: u64,
     ) -> Result<ApplyOutcome, SyncError> {
-        let ctx = ApplyCtx::sync();
+        let ctx = ApplyCtx::sync_at(self.now_for_sync(server_ahead_ms));
         let mut forgot = None;
         let r = self.write("sync.apply", ChangeSource::Sync, |tx, touched| {
             if let Err(e) = cursor::adopt_epoch(tx, epoch) {
@@ -294,6 +305,12 @@ impl Garage {
             )),
             (r, None) => Ok(r?),
         }
+    }
+
+    /// "Now" for the clock horizon of pulled rows: this device's wall clock, or the
+    /// server's when that is ahead.
+    pub(crate) fn now_for_sync(&self, server_ahead_ms: u64) -> u64 {
+        self.clock().wall_millis().saturating_add(server_ahead_ms)
     }
 
     /// Moves the clock past every row `out` saw (the write's high-water mark follows).

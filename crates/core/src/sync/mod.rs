@@ -403,7 +403,7 @@ pub fn rejected_rows(garage: &Garage) -> Result<Vec<RejectedRow>, SyncError> {
 
 /// Retries every quarantined row now (they are retried by themselves after an upgrade).
 pub fn retry_quarantined(garage: &Garage) -> Result<ApplyOutcome, SyncError> {
-    let ctx = apply::ApplyCtx::sync();
+    let ctx = apply::ApplyCtx::sync_at(garage.clock().wall_millis());
     Ok(garage.write(
         "sync.quarantine_retry",
         ChangeSource::Sync,

@@ -56,6 +56,8 @@ pub(super) struct Limits {
     pub(super) pull_limit: usize,
     /// The server's clock (ours when it did not say).
     pub(super) server_now_ms: u64,
+    /// How far the server's clock is ahead of ours (0 when behind or unknown).
+    pub(super) server_ahead_ms: u64,
 }
 
 /// The errors after which pulling makes no sense (or must not happen).
@@ -73,10 +75,6 @@ fn stops_round(e: &SyncError) -> bool {
 
 pub(super) fn forgot(code: ErrorCode, message: impl Into<String>) -> SyncError {
     SyncError::server_forgot(code, message)
-}
-
-fn now_ms() -> u64 {
-    time::now_millis().max(0) as u64
 }
 
 impl Round {
@@ -231,7 +229,7 @@ impl Round {
         self.blocking(|g| Ok(instance::advance(g.store())?)).await?;
         let limits = self.limits().await?;
         let retried = self
-            .blocking(move |g| g.sync_housekeeping(limits.server_now_ms))
+            .blocking(move |g| g.sync_housekeeping(limits.server_now_ms, limits.server_ahead_ms))
             .await?;
         report.released += retried.applied;
         vehicles.extend(retried.vehicles);
@@ -274,7 +272,8 @@ impl Round {
             batch_bytes: o.push_batch_bytes.max(1),
             row_bytes: MAX_ROW_BYTES,
             pull_limit: o.pull_limit.max(1),
-            server_now_ms: now_ms(),
+            server_now_ms: self.garage.clock().wall_millis(),
+            server_ahead_ms: 0,
         };
         match self.retry(0, || self.client.status()).await {
             Ok(s) => {
@@ -298,6 +297,8 @@ impl Round {
                 l.pull_limit = min(l.pull_limit, s.limits.max_pull_limit);
                 if s.server_time_ms > 0 {
                     l.server_now_ms = s.server_time_ms;
+                    let ours = self.garage.clock().wall_millis();
+                    l.server_ahead_ms = s.server_time_ms.saturating_sub(ours);
                 }
             }
             // Push and pull will say what is wrong; the defaults do until then.
@@ -319,7 +320,7 @@ impl Round {
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
             .await?;
         let (mut cursor, mut epoch) = (pos.cursor, pos.epoch);
-        let limit = limits.pull_limit;
+        let (limit, server_ahead) = (limits.pull_limit, limits.server_ahead_ms);
         let mut page = self
             .retry(0, || self.client.pull(cursor, limit, epoch.clone()))
             .await?;
@@ -355,7 +356,7 @@ impl Round {
             });
             let (rows, next, ep, has_more) = (page.rows, page.cursor, page.epoch, page.has_more);
             let applied: ApplyOutcome = self
-                .blocking(move |g| g.apply_page(&rows, next, &ep))
+                .blocking(move |g| g.apply_page(&rows, next, &ep, server_ahead))
                 .await?;
             report.pulled += n;
             report.applied += applied.applied;
@@ -398,17 +399,18 @@ pub(super) async fn join(
 impl Garage {
     /// Start-of-round upkeep: releases rejected versions that may go again, retries the
     /// quarantined rows that are due, drops entries a local version overtook.
-    pub(crate) fn sync_housekeeping(&self, server_now_ms: u64) -> Result<ApplyOutcome, SyncError> {
-        let ctx = super::apply::ApplyCtx::sync();
+    pub(crate) fn sync_housekeeping(
+        &self,
+        server_now_ms: u64,
+        server_ahead_ms: u64,
+    ) -> Result<ApplyOutcome, SyncError> {
+        let now = self.now_for_sync(server_ahead_ms);
+        let ctx = super::apply::ApplyCtx::sync_at(now);
         Ok(
             self.write("sync.housekeeping", ChangeSource::Sync, |tx, touched| {
                 rejected::release(tx, server_now_ms)?;
-                let out = quarantine::retry(
-                    tx,
-                    quarantine::Retry::Due { now_ms: now_ms() },
-                    &ctx,
-                    touched,
-                )?;
+                let out =
+                    quarantine::retry(tx, quarantine::Retry::Due { now_ms: now }, &ctx, touched)?;
                 self.fold_seen(&out);
                 quarantine::drop_all_obsolete(tx)?;
                 Ok(out)

@@ -199,7 +199,7 @@ fn an_edit_made_after_seeing_a_quarantined_version_is_stamped_above_it() {
     b.update_vehicle(&id, &VehicleInput::new("Fixed")).unwrap();
     assert!(hlc_of(&b, SyncTable::Vehicles, &id) > bad.hlc);
     // The entry is obsolete now and goes at the next housekeeping.
-    b.sync_housekeeping(now_ms()).unwrap();
+    b.sync_housekeeping(now_ms(), 0).unwrap();
     assert!(quarantined_rows(&b).unwrap().is_empty());
 }
 
@@ -238,7 +238,7 @@ fn quarantined_rows_are_retried_after_an_upgrade() {
             Ok(())
         })
         .unwrap();
-    b.sync_housekeeping(now_ms()).unwrap();
+    b.sync_housekeeping(now_ms(), 0).unwrap();
     let q = quarantined_rows(&b).unwrap();
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].app_version, crate::sync::app_version());
