@@ -103,6 +103,10 @@ fn status(garage: &Garage, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rows listed per kind of problem (a newer Glovebox syncing a table this one lacks can
+/// quarantine thousands).
+const MAX_LISTED: usize = 100;
+
 /// Rows with a problem: (table, id, when, code, reason).
 fn list(
     out: &mut dyn Write,
@@ -114,12 +118,15 @@ fn list(
         return Ok(());
     }
     writeln!(out, "\n{title} ({}): {meaning}.", rows.len())?;
-    for (table, id, at, code, reason) in rows {
+    for (table, id, at, code, reason) in rows.iter().take(MAX_LISTED) {
         writeln!(
             out,
             "  {table} {id}  {}  [{code}] {reason}",
             when(Some(*at))
         )?;
+    }
+    if rows.len() > MAX_LISTED {
+        writeln!(out, "  … and {} more", rows.len() - MAX_LISTED)?;
     }
     Ok(())
 }

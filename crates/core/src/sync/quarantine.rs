@@ -58,7 +58,11 @@ const PUT: &str = "INSERT INTO sync_quarantine \
      WHERE excluded.hlc >= sync_quarantine.hlc";
 const LIST: &str = "SELECT tbl, id, hlc, deleted, code, reason, received_at, app_version \
      FROM sync_quarantine ORDER BY received_at DESC, tbl, id";
-const ENTRIES: &str = "SELECT tbl, id, hlc, deleted, data, code, app_version FROM sync_quarantine";
+/// Every entry (?1 = 1), or those a `Retry::Due` may take: tried by another build, or
+/// waiting for the clock. The others are not even read: a newer Glovebox syncing a table
+/// this one lacks can leave many here.
+const ENTRIES: &str = "SELECT tbl, id, hlc, deleted, data, code, app_version \
+     FROM sync_quarantine WHERE ?1 = 1 OR app_version <> ?2 OR code = 'clock_ahead'";
 const DELETE_ONE: &str = "DELETE FROM sync_quarantine WHERE tbl = ?1 AND id = ?2";
 const RETAG: &str = "UPDATE sync_quarantine SET app_version = ?3 WHERE tbl = ?1 AND id = ?2";
 const META_RULES_VERSION: &str = "sync.rules_version";
@@ -163,9 +167,10 @@ struct Entry {
     app_version: String,
 }
 
-fn entries(conn: &Connection) -> crate::Result<Vec<Entry>> {
+fn entries(conn: &Connection, which: Retry) -> crate::Result<Vec<Entry>> {
     let mut stmt = conn.prepare_cached(ENTRIES)?;
-    let rows = stmt.query_map([], |r| {
+    let all = matches!(which, Retry::All);
+    let rows = stmt.query_map(params![all, app_version()], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -213,7 +218,7 @@ pub(crate) fn retry(
 ) -> crate::Result<ApplyOutcome> {
     let current = app_version();
     let mut due: Vec<SyncRow> = Vec::new();
-    for e in entries(conn)? {
+    for e in entries(conn, which)? {
         let take = match which {
             Retry::All => true,
             Retry::Due { now_ms } => {
