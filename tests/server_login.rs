@@ -54,6 +54,7 @@ fn options(per_minute: u32, trusted: &[&str]) -> SrvOptions {
             ..LimitsConfig::default()
         },
         trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+        ..SrvOptions::default()
     }
 }
 
@@ -274,6 +275,7 @@ async fn password_checks_queue_is_bounded_and_the_lookup_counts_nothing() {
             ..LimitsConfig::default()
         },
         trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..SrvOptions::default()
     })
     .await;
     srv.add_user("ann");

@@ -40,8 +40,7 @@ async fn a_restored_server_is_noticed_even_after_another_device_pushed_first() {
     b.pull_all().await.unwrap();
 
     // The backup is taken here; then life goes on: D writes five fill-ups, A two.
-    let copy = srv.dir.path().join("backup.db");
-    snapshot_db(&srv.db(), &copy);
+    let copy = srv.backup().await;
     let r = d.push(rows(10, 5, "dd")).await.unwrap();
     assert!(r.results.iter().all(|x| x.result == RowOutcome::Applied));
     held_d.extend(d.pull_all().await.unwrap());
@@ -52,7 +51,7 @@ async fn a_restored_server_is_noticed_even_after_another_device_pushed_first() {
     // Restore the copy (a new server start), and let B push before anyone else syncs,
     // more rows than were lost: numbered one by one, the account's sequence would pass
     // the stale cursors again and nothing would look wrong.
-    let srv = srv.restart_with(|db| restore_db(&copy, db)).await;
+    let srv = srv.restart_from(Some(copy)).await;
     b.push(rows(30, 10, "bb")).await.unwrap();
 
     // D, whose five fill-ups the server lost, is told so on its next pull.
@@ -98,11 +97,10 @@ async fn a_cursor_ahead_of_the_sequence_is_refused_and_a_fresh_one_is_not() {
     let mut a = srv.wire("ann");
     a.push(rows(1, 2, "aa")).await.unwrap();
     a.pull_all().await.unwrap();
-    let copy = srv.dir.path().join("backup.db");
-    snapshot_db(&srv.db(), &copy);
+    let copy = srv.backup().await;
     a.push(rows(5, 1, "aa")).await.unwrap();
     a.pull_all().await.unwrap();
-    let srv = srv.restart_with(|db| restore_db(&copy, db)).await;
+    let srv = srv.restart_from(Some(copy)).await;
     // Nobody pushed after the restore: the cursor is above the account's sequence.
     let e = a.pull_page(10).await.unwrap_err();
     assert_eq!((e.status, e.body.code.as_str()), (409, "cursor_ahead"));

@@ -16,7 +16,6 @@
 //! `GLOVEBOX_CHAOS_CASES=10000 cargo test -p glovebox-tests --release --test sync_chaos`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
@@ -376,8 +375,7 @@ async fn run_case(skew_ms: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
         devs.push(Some(Device::minted(&srv, &url, "ann", wall(d)).await));
     }
     let mut hostile = Wire::new(&srv.url(), srv.mint("ann").0);
-    let copy: PathBuf = srv.dir.path().join("copy.db");
-    let mut have_copy = false;
+    let mut copy: Option<glovebox_tests::server::Backup> = None;
     // (table, id) → (hlc, row) of the greatest-HLC write anyone made.
     let mut model: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     let mut injected: BTreeSet<String> = BTreeSet::new();
@@ -434,12 +432,14 @@ async fn run_case(skew_ms: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 proxy.push_fault(if push { "/v1/push" } else { "/v1/pull" }, kind);
             }
             Op::ServerRestart => srv = srv.restart().await,
-            Op::ServerSnapshot => {
-                srv.snapshot_to(&copy);
-                have_copy = true;
+            Op::ServerSnapshot => copy = Some(srv.backup().await),
+            // A backup can be restored more than once: take it again right after.
+            Op::ServerRestore => {
+                if let Some(b) = copy.take() {
+                    srv = srv.restore_from(b).await;
+                    copy = Some(srv.backup().await);
+                }
             }
-            Op::ServerRestore if have_copy => srv = srv.restore_from(&copy).await,
-            Op::ServerRestore => {}
             Op::DeviceRestart { dev } => {
                 let d = devs[dev].take().expect("device");
                 devs[dev] = Some(d.restart(wall(dev)).await);

@@ -199,8 +199,7 @@ async fn problem_4_a_server_restored_from_an_older_copy_gets_every_row_back() {
     let v = add_vehicle(&a.garage, "Golf");
     a.sync().await;
     b.sync().await;
-    let copy = srv.dir.path().join("copy.db");
-    srv.snapshot_to(&copy);
+    let copy = srv.backup().await;
     for i in 0..5 {
         add_fuel(&a.garage, &v, 100.0 + f64::from(i), "after the copy");
     }
@@ -208,7 +207,7 @@ async fn problem_4_a_server_restored_from_an_older_copy_gets_every_row_back() {
     b.sync().await;
     assert_eq!(fuel_count(&b, &v), 5);
 
-    let srv = srv.restore_from(&copy).await;
+    let srv = srv.restore_from(copy).await;
     // B pushes first, more than was lost: the server still notices.
     for i in 0..6 {
         add_fuel(&b.garage, &v, 200.0 + f64::from(i), "after the restore");

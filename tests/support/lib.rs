@@ -1,4 +1,5 @@
 //! Shared helpers for the cross-crate tests.
 
+pub mod backend;
 pub mod server;
 pub mod sync;

@@ -1,10 +1,11 @@
 //! Helpers for the server tests (tests/server_*.rs): a real server on a loopback port
-//! with options the sync helpers do not expose (trusted proxies, a restartable database
-//! file), and `Wire`, a device speaking raw protocol 2 over HTTP — so tests can send
-//! what no Glovebox client would and see exactly what the server answers.
+//! with options the sync helpers do not expose (trusted proxies, HTTP limits, backups and
+//! restores), on the backend `GLOVEBOX_TEST_PG_URL` selects (see `backend`), and `Wire`,
+//! a device speaking raw protocol 2 over HTTP — so tests can send what no Glovebox client
+//! would and see exactly what the server answers.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use glovebox_protocol::sync::{
@@ -13,7 +14,9 @@ use glovebox_protocol::sync::{
 };
 use glovebox_protocol::{Endpoint, Hlc};
 use glovebox_server::limiter::IpNet;
-use glovebox_server::{auth, AppState, LimitsConfig, RunningServer};
+use glovebox_server::{auth, AppState, HttpConfig, LimitsConfig, RunningServer};
+
+use crate::backend::{Backend, ServerDb};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -23,13 +26,26 @@ pub use crate::sync::PASSWORD;
 pub struct SrvOptions {
     pub limits: LimitsConfig,
     pub trusted_proxies: Vec<IpNet>,
+    /// With `metrics_listen` set, `/metrics` gets a listener of its own.
+    pub http: HttpConfig,
 }
 
-/// A server over a SQLite file in its own temporary directory.
+/// A server over a database of its own (a SQLite file in `dir`, or a PostgreSQL database).
 pub struct Srv {
     pub running: RunningServer,
     pub dir: TempDir,
+    pub db: ServerDb,
     pub options: SrvOptions,
+}
+
+/// A copy of a server's database taken while it runs (what a backup tool takes).
+pub enum Backup {
+    Sqlite(PathBuf),
+    Postgres(ServerDb),
+}
+
+fn server_spec(db: &ServerDb) -> glovebox_server::StorageSpec {
+    glovebox_server::StorageSpec::parse(&db.spec().to_string()).expect("storage spec")
 }
 
 impl Srv {
@@ -39,22 +55,33 @@ impl Srv {
 
     pub async fn start_with(options: SrvOptions) -> Srv {
         let dir = tempfile::tempdir().expect("tempdir");
-        Self::start_in(dir, options, SocketAddr::from(([127, 0, 0, 1], 0))).await
+        let db = ServerDb::create(&Backend::from_env(), dir.path()).await;
+        Self::start_in(dir, db, options, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
-    async fn start_in(dir: TempDir, options: SrvOptions, addr: SocketAddr) -> Srv {
-        let (storage, stats) =
-            glovebox_server::open_sqlite(dir.path().join("server.db")).expect("storage");
+    async fn start_in(dir: TempDir, db: ServerDb, options: SrvOptions, addr: SocketAddr) -> Srv {
+        let stats = Arc::new(glovebox_server::stats::QueryStats::new());
+        let storage = server_spec(&db).open(stats.clone()).expect("storage");
         options.limits.validate().expect("valid limits");
         let state = Arc::new(
             AppState::new(storage, options.limits.clone(), stats)
-                .with_trusted_proxies(options.trusted_proxies.clone()),
+                .with_trusted_proxies(options.trusted_proxies.clone())
+                .with_http(options.http.clone()),
         );
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-        let running = glovebox_server::start(listener, state).expect("serve");
+        let metrics = match options.http.metrics_listen {
+            Some(a) => Some(
+                tokio::net::TcpListener::bind(a)
+                    .await
+                    .expect("bind metrics"),
+            ),
+            None => None,
+        };
+        let running = glovebox_server::start_with_metrics(listener, metrics, state).expect("serve");
         Srv {
             running,
             dir,
+            db,
             options,
         }
     }
@@ -63,12 +90,15 @@ impl Srv {
         self.running.url()
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.path().join("server.db")
-    }
-
     pub fn storage(&self) -> &dyn glovebox_server::Storage {
         self.running.state.storage.as_ref()
+    }
+
+    /// Another storage instance over this server's database (as another process would).
+    pub fn open_storage(db: &ServerDb) -> Arc<dyn glovebox_server::Storage> {
+        server_spec(db)
+            .open(Arc::new(glovebox_server::stats::QueryStats::new()))
+            .expect("storage")
     }
 
     /// Creates `name` with [`PASSWORD`].
@@ -91,17 +121,25 @@ impl Srv {
         Wire::new(&self.url(), self.mint(user))
     }
 
-    /// Stops the server and starts a new process-like server (new sequence floor) on the
-    /// same database and port, after `between` ran on the stopped database file.
-    pub async fn restart_with(self, between: impl FnOnce(&std::path::Path)) -> Srv {
+    /// A consistent copy of the live database.
+    pub async fn backup(&self) -> Backup {
+        backup_db(&self.db, self.dir.path()).await
+    }
+
+    /// Stops the server and starts a new one (a new process: new sequence floor) on the
+    /// same port, over the same database or, with `restore`, over the backup.
+    pub async fn restart_from(self, restore: Option<Backup>) -> Srv {
         let addr = self.running.addr;
         self.running.stop().await.expect("stop");
-        between(&self.dir.path().join("server.db"));
-        Self::start_in(self.dir, self.options, addr).await
+        let db = match restore {
+            None => self.db,
+            Some(b) => restore_db(b, self.db),
+        };
+        Self::start_in(self.dir, db, self.options, addr).await
     }
 
     pub async fn restart(self) -> Srv {
-        self.restart_with(|_| {}).await
+        self.restart_from(None).await
     }
 
     pub async fn status(&self) -> StatusResponse {
@@ -114,21 +152,42 @@ impl Srv {
     }
 }
 
-/// A consistent copy of a live SQLite database (what a backup tool takes).
-pub fn snapshot_db(db: &std::path::Path, to: &std::path::Path) {
-    let c = rusqlite::Connection::open(db).expect("open live db");
-    c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
-        .expect("vacuum into");
+/// A consistent copy of a live server database `db` (its SQLite copy goes in `dir`).
+pub async fn backup_db(db: &ServerDb, dir: &Path) -> Backup {
+    match db {
+        ServerDb::Sqlite(path) => {
+            let to = dir.join(format!("backup-{}.db", rand::random::<u32>()));
+            let c = rusqlite::Connection::open(path).expect("open live db");
+            c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
+                .expect("vacuum into");
+            Backup::Sqlite(to)
+        }
+        ServerDb::Postgres(_) => {
+            let copy = ServerDb::create(&Backend::from_env(), dir).await;
+            let (from, to) = (Srv::open_storage(db), Srv::open_storage(&copy));
+            glovebox_server::migrate_storage::copy(from.as_ref(), to.as_ref(), |_| {})
+                .expect("copy");
+            Backup::Postgres(copy)
+        }
+    }
 }
 
-/// Replaces a stopped server's database with `copy` (a restore from backup).
-pub fn restore_db(copy: &std::path::Path, db: &std::path::Path) {
-    for suffix in ["-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+/// The database a stopped server restarts on when `backup` is restored over `db`.
+pub fn restore_db(backup: Backup, db: ServerDb) -> ServerDb {
+    match (backup, db) {
+        (Backup::Sqlite(copy), ServerDb::Sqlite(path)) => {
+            for suffix in ["-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            std::fs::copy(&copy, &path).expect("restore copy");
+            ServerDb::Sqlite(path)
+        }
+        // The backup is another database; the old one is dropped with its guard.
+        (Backup::Postgres(copy), _) => copy,
+        (_, _) => panic!("a backup restores onto its own backend"),
     }
-    std::fs::copy(copy, db).expect("restore copy");
 }
 
 /// An error answer: status and body.
@@ -252,4 +311,82 @@ pub fn now_ms() -> u64 {
 pub fn fuel_row(id: &str, hlc: &Hlc, notes: &str) -> Value {
     json!({"table": "fuel_records", "id": id, "hlc": hlc.to_string(), "deleted": false,
            "data": {"vehicle_id": row_id(0), "odometer": 1000.5, "is_full": 1, "notes": notes}})
+}
+
+/// A loopback HTTP balancer: each request goes, on a connection of its own, to a random
+/// one of `upstreams` (as a load balancer in front of several server processes would).
+pub struct Balancer {
+    pub addr: SocketAddr,
+    /// Requests each upstream received.
+    pub served: Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+impl Balancer {
+    pub async fn start(upstreams: Vec<SocketAddr>) -> Balancer {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind balancer");
+        let addr = listener.local_addr().expect("addr");
+        let served = Arc::new(std::sync::Mutex::new(vec![0u64; upstreams.len()]));
+        let counts = served.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let (upstreams, counts) = (upstreams.clone(), counts.clone());
+                tokio::spawn(async move {
+                    // Read one request: head, then Content-Length bytes of body.
+                    let mut req = Vec::new();
+                    let mut chunk = [0u8; 16 * 1024];
+                    let head_end = loop {
+                        let Ok(n) = client.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        req.extend_from_slice(&chunk[..n]);
+                        if let Some(p) = req.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break p + 4;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&req[..head_end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    while req.len() < head_end + len {
+                        let Ok(n) = client.read(&mut chunk).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        req.extend_from_slice(&chunk[..n]);
+                    }
+                    let i = rand::random::<usize>() % upstreams.len();
+                    counts.lock().expect("counts")[i] += 1;
+                    let Ok(mut up) = tokio::net::TcpStream::connect(upstreams[i]).await else {
+                        return;
+                    };
+                    let line_end = req.windows(2).position(|w| w == b"\r\n").unwrap_or(0);
+                    let mut fwd = req[..line_end + 2].to_vec();
+                    fwd.extend_from_slice(b"connection: close\r\n");
+                    fwd.extend_from_slice(&req[line_end + 2..]);
+                    if up.write_all(&fwd).await.is_err() {
+                        return;
+                    }
+                    let mut resp = Vec::new();
+                    let _ = up.read_to_end(&mut resp).await;
+                    let _ = client.write_all(&resp).await;
+                    let _ = client.shutdown().await;
+                });
+            }
+        });
+        Balancer { addr, served }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
 }

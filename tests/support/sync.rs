@@ -14,6 +14,8 @@ use glovebox_core::vehicles::VehicleInput;
 use glovebox_core::{Garage, RecordKind, WriteOptions};
 use glovebox_protocol::sync::SYNCED_TABLES;
 use glovebox_server::{auth, LimitsConfig, RunningServer};
+
+use crate::backend::{self, Backend, ServerDb};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -22,6 +24,9 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestServer {
     pub server: RunningServer,
+    /// The server's storage on the backend `GLOVEBOX_TEST_PG_URL` selects (SQLite by
+    /// default); after `server`, so the server is dropped before its database.
+    pub db: ServerDb,
     pub dir: TempDir,
     pub limits: LimitsConfig,
 }
@@ -33,15 +38,14 @@ impl TestServer {
 
     pub async fn start_with(limits: LimitsConfig) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = glovebox_server::start_sqlite(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            dir.path().join("server.db"),
-            limits.clone(),
-        )
-        .await
-        .expect("server starts");
+        let db = ServerDb::create(&Backend::from_env(), dir.path()).await;
+        let server =
+            backend::start_server(SocketAddr::from(([127, 0, 0, 1], 0)), &db, limits.clone())
+                .await
+                .unwrap_or_else(|e| panic!("server starts on {}: {e}", db.backend_name()));
         TestServer {
             server,
+            db,
             dir,
             limits,
         }
@@ -74,22 +78,23 @@ impl TestServer {
         self.server.stop().await.expect("server stops");
         StoppedServer {
             addr,
+            db: self.db,
             dir: self.dir,
             limits: self.limits,
         }
     }
 
-    /// A consistent copy of the server's database as it is now (what a backup tool takes).
-    pub fn snapshot_to(&self, copy: &std::path::Path) {
-        let _ = std::fs::remove_file(copy);
-        crate::server::snapshot_db(&self.dir.path().join("server.db"), copy);
+    /// A consistent copy of the server's database as it is now (what a backup tool
+    /// takes), on either backend.
+    pub async fn backup(&self) -> crate::server::Backup {
+        crate::server::backup_db(&self.db, self.dir.path()).await
     }
 
-    /// Stops the server, puts `copy` in place of its database (a restore from backup)
-    /// and starts it again on the same port.
-    pub async fn restore_from(self, copy: &std::path::Path) -> TestServer {
-        let stopped = self.stop().await;
-        crate::server::restore_db(copy, &stopped.dir.path().join("server.db"));
+    /// Stops the server, puts `backup` in place of its database (a restore) and starts it
+    /// again on the same port.
+    pub async fn restore_from(self, backup: crate::server::Backup) -> TestServer {
+        let mut stopped = self.stop().await;
+        stopped.db = crate::server::restore_db(backup, stopped.db);
         stopped.start().await
     }
 
@@ -119,21 +124,22 @@ impl TestServer {
 /// A stopped server's database and port, to start it again.
 pub struct StoppedServer {
     pub addr: SocketAddr,
+    pub db: ServerDb,
     pub dir: TempDir,
     pub limits: LimitsConfig,
 }
 
 impl StoppedServer {
     pub async fn start(self) -> TestServer {
-        let server = glovebox_server::start_sqlite(
-            self.addr,
-            self.dir.path().join("server.db"),
-            self.limits.clone(),
-        )
-        .await
-        .expect("server restarts on the same port");
+        let server = backend::start_server(self.addr, &self.db, self.limits.clone())
+            .await
+            .unwrap_or_else(|e| {
+                let backend = self.db.backend_name();
+                panic!("server restarts on the same port ({backend}): {e}")
+            });
         TestServer {
             server,
+            db: self.db,
             dir: self.dir,
             limits: self.limits,
         }

@@ -169,14 +169,158 @@ impl LimitsConfig {
     }
 }
 
+/// Which storage backend serves the accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// One file (`database`), one server process. The default.
+    Sqlite,
+    /// One PostgreSQL database (`storage.url`), any number of server processes.
+    Postgres,
+}
+
+impl std::str::FromStr for StorageKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "sqlite" => Ok(StorageKind::Sqlite),
+            "postgres" => Ok(StorageKind::Postgres),
+            other => Err(format!("{other:?}: use \"sqlite\" or \"postgres\"")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub kind: StorageKind,
+    /// PostgreSQL connection URL (`postgres://user:password@host:port/database`).
+    pub url: String,
+    /// PostgreSQL connections this process keeps at most.
+    pub pool_size: usize,
+    /// PostgreSQL cancels statements running longer (0 = no limit).
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            kind: StorageKind::Sqlite,
+            url: String::new(),
+            pool_size: 16,
+            statement_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// HTTP hardening: every wait a client can cause is bounded.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// A connection must send a request's headers within this (also: idle keep-alive).
+    pub header_timeout_secs: u64,
+    /// A request body must arrive within this.
+    pub body_timeout_secs: u64,
+    /// A whole request, body and answer, must finish within this.
+    pub request_timeout_secs: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// On shutdown, requests in flight get this long to finish.
+    pub shutdown_grace_secs: u64,
+    /// Serve `/metrics` on this address instead of `listen`.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Require `Authorization: Bearer <metrics_token>` for `/metrics`.
+    pub metrics_token: Option<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_timeout_secs: 10,
+            body_timeout_secs: 60,
+            request_timeout_secs: 120,
+            max_connections: 4096,
+            shutdown_grace_secs: 30,
+            metrics_listen: None,
+            metrics_token: None,
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        in_range(
+            "http.header_timeout_secs",
+            "GLOVEBOX_HTTP_HEADER_TIMEOUT_SECS",
+            self.header_timeout_secs,
+            1,
+            3600,
+        )?;
+        in_range(
+            "http.body_timeout_secs",
+            "GLOVEBOX_HTTP_BODY_TIMEOUT_SECS",
+            self.body_timeout_secs,
+            1,
+            3600,
+        )?;
+        in_range(
+            "http.request_timeout_secs",
+            "GLOVEBOX_HTTP_REQUEST_TIMEOUT_SECS",
+            self.request_timeout_secs,
+            1,
+            3600,
+        )?;
+        in_range(
+            "http.max_connections",
+            "GLOVEBOX_HTTP_MAX_CONNECTIONS",
+            self.max_connections,
+            1,
+            1_000_000,
+        )?;
+        in_range(
+            "http.shutdown_grace_secs",
+            "GLOVEBOX_HTTP_SHUTDOWN_GRACE_SECS",
+            self.shutdown_grace_secs,
+            0,
+            3600,
+        )?;
+        if let Some(t) = &self.metrics_token {
+            if t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(invalid(
+                    "http.metrics_token",
+                    "GLOVEBOX_METRICS_TOKEN",
+                    "at least 16 printable characters without spaces",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn header_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_timeout_secs)
+    }
+    pub fn body_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_timeout_secs)
+    }
+    pub fn request_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.request_timeout_secs)
+    }
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// The SQLite database file (with `storage.kind = "sqlite"`).
     pub database: PathBuf,
     /// Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
     pub trusted_proxies: Vec<String>,
+    pub storage: StorageConfig,
     pub limits: LimitsConfig,
+    pub http: HttpConfig,
 }
 
 impl Default for Config {
@@ -185,7 +329,9 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database: PathBuf::from("glovebox-server.db"),
             trusted_proxies: Vec::new(),
+            storage: StorageConfig::default(),
             limits: LimitsConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -216,15 +362,69 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.limits.validate()?;
-        if self.database.as_os_str().is_empty() {
-            return Err(invalid(
-                "database",
-                "GLOVEBOX_DATABASE",
-                "must not be empty",
-            ));
+        self.http.validate()?;
+        match self.storage.kind {
+            StorageKind::Sqlite => {
+                if self.database.as_os_str().is_empty() {
+                    return Err(invalid(
+                        "database",
+                        "GLOVEBOX_DATABASE",
+                        "must not be empty",
+                    ));
+                }
+            }
+            StorageKind::Postgres => {
+                if self.storage.url.trim().is_empty() {
+                    return Err(invalid(
+                        "storage.url",
+                        "GLOVEBOX_STORAGE_URL",
+                        "storage.kind is \"postgres\": give the database URL",
+                    ));
+                }
+                if let Err(e) = self.storage.url.parse::<tokio_postgres::Config>() {
+                    // The error text never includes the URL (it may hold a password).
+                    return Err(invalid(
+                        "storage.url",
+                        "GLOVEBOX_STORAGE_URL",
+                        e.to_string(),
+                    ));
+                }
+            }
         }
+        in_range(
+            "storage.pool_size",
+            "GLOVEBOX_STORAGE_POOL_SIZE",
+            self.storage.pool_size,
+            1,
+            1000,
+        )?;
+        in_range(
+            "storage.statement_timeout_ms",
+            "GLOVEBOX_STORAGE_STATEMENT_TIMEOUT_MS",
+            self.storage.statement_timeout_ms,
+            0,
+            3_600_000,
+        )?;
         self.trusted_proxies()?;
         Ok(())
+    }
+
+    /// The storage this config names.
+    pub fn storage_spec(&self) -> crate::storage::StorageSpec {
+        use crate::storage::{PostgresOptions, SqliteOptions, StorageSpec};
+        match self.storage.kind {
+            StorageKind::Sqlite => StorageSpec::Sqlite {
+                path: self.database.clone(),
+                options: SqliteOptions::default(),
+            },
+            StorageKind::Postgres => StorageSpec::Postgres(PostgresOptions {
+                pool_size: self.storage.pool_size,
+                statement_timeout: std::time::Duration::from_millis(
+                    self.storage.statement_timeout_ms,
+                ),
+                ..PostgresOptions::new(self.storage.url.clone())
+            }),
+        }
     }
 
     /// `trusted_proxies`, parsed.
@@ -262,6 +462,40 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(v) = env("GLOVEBOX_STORAGE_KIND") {
+            self.storage.kind = parse("GLOVEBOX_STORAGE_KIND", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_STORAGE_URL") {
+            self.storage.url = v;
+        }
+        if let Some(v) = env("GLOVEBOX_STORAGE_POOL_SIZE") {
+            self.storage.pool_size = parse("GLOVEBOX_STORAGE_POOL_SIZE", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_STORAGE_STATEMENT_TIMEOUT_MS") {
+            self.storage.statement_timeout_ms = parse("GLOVEBOX_STORAGE_STATEMENT_TIMEOUT_MS", v)?;
+        }
+        let h = &mut self.http;
+        if let Some(v) = env("GLOVEBOX_HTTP_HEADER_TIMEOUT_SECS") {
+            h.header_timeout_secs = parse("GLOVEBOX_HTTP_HEADER_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_HTTP_BODY_TIMEOUT_SECS") {
+            h.body_timeout_secs = parse("GLOVEBOX_HTTP_BODY_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_HTTP_REQUEST_TIMEOUT_SECS") {
+            h.request_timeout_secs = parse("GLOVEBOX_HTTP_REQUEST_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_HTTP_MAX_CONNECTIONS") {
+            h.max_connections = parse("GLOVEBOX_HTTP_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_HTTP_SHUTDOWN_GRACE_SECS") {
+            h.shutdown_grace_secs = parse("GLOVEBOX_HTTP_SHUTDOWN_GRACE_SECS", v)?;
+        }
+        if let Some(v) = env("GLOVEBOX_METRICS_LISTEN") {
+            h.metrics_listen = Some(parse("GLOVEBOX_METRICS_LISTEN", v)?);
+        }
+        if let Some(v) = env("GLOVEBOX_METRICS_TOKEN") {
+            h.metrics_token = Some(v.trim().to_owned());
         }
         let l = &mut self.limits;
         if let Some(v) = env("GLOVEBOX_MAX_BODY_BYTES") {
@@ -345,6 +579,14 @@ mod tests {
             ),
             ("GLOVEBOX_TRUSTED_PROXIES", "10.0.0.0/40", "trusted_proxies"),
             ("GLOVEBOX_DATABASE", "", "database"),
+            ("GLOVEBOX_STORAGE_POOL_SIZE", "0", "storage.pool_size"),
+            ("GLOVEBOX_HTTP_MAX_CONNECTIONS", "0", "http.max_connections"),
+            (
+                "GLOVEBOX_HTTP_HEADER_TIMEOUT_SECS",
+                "0",
+                "http.header_timeout_secs",
+            ),
+            ("GLOVEBOX_METRICS_TOKEN", "short", "http.metrics_token"),
         ] {
             let e = Config::load(None, env_of(&[(env, value)])).unwrap_err();
             assert_eq!(e.key(), Some(key), "{env}={value}: {e}");
@@ -361,6 +603,39 @@ mod tests {
         std::fs::write(&p, "[limits]\nmax_pull_limit = -1\n").unwrap();
         assert!(Config::load(Some(&p), env_of(&[])).is_err());
         assert!(Config::load(None, env_of(&[("GLOVEBOX_MAX_PULL_LIMIT", "-1")])).is_err());
+    }
+
+    #[test]
+    fn postgres_needs_a_url_and_the_kind_is_checked() {
+        let e = Config::load(None, env_of(&[("GLOVEBOX_STORAGE_KIND", "postgres")])).unwrap_err();
+        assert_eq!(e.key(), Some("storage.url"));
+        let e = Config::load(None, env_of(&[("GLOVEBOX_STORAGE_KIND", "mysql")])).unwrap_err();
+        assert_eq!(e.key(), Some("GLOVEBOX_STORAGE_KIND"));
+        let e = Config::load(
+            None,
+            env_of(&[
+                ("GLOVEBOX_STORAGE_KIND", "postgres"),
+                ("GLOVEBOX_STORAGE_URL", "postgres://u:secret@h:notaport/db"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(e.key(), Some("storage.url"));
+        assert!(!e.to_string().contains("secret"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("server.toml");
+        std::fs::write(
+            &p,
+            "[storage]\nkind = \"postgres\"\nurl = \"postgres://u@127.0.0.1:5432/g\"\n\
+             pool_size = 4\n[http]\nmax_connections = 10\nmetrics_listen = \"127.0.0.1:9100\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&p), env_of(&[("GLOVEBOX_STORAGE_POOL_SIZE", "5")])).unwrap();
+        assert_eq!(
+            (c.storage.kind, c.storage.pool_size),
+            (StorageKind::Postgres, 5)
+        );
+        assert_eq!(c.http.max_connections, 10);
+        assert!(c.http.metrics_listen.is_some());
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! Glovebox sync server: axum on tokio over a `Storage` (SQLite by default).
-//! `glovebox-server serve` runs it; tests and benchmarks use [`start`] on an ephemeral
-//! loopback port.
+//! Glovebox sync server: axum on tokio over a `Storage` (SQLite by default, PostgreSQL for
+//! several processes over one database). `glovebox-server serve` runs it; tests and
+//! benchmarks use [`start`] on an ephemeral loopback port.
 
 pub mod auth;
 pub mod config;
 pub mod handlers;
 pub mod limiter;
+pub mod migrate_storage;
+pub mod serve;
 pub mod stats;
 pub mod storage;
 pub mod wire;
@@ -14,11 +16,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
-
-pub use config::{Config, ConfigError, LimitsConfig};
+pub use config::{Config, ConfigError, HttpConfig, LimitsConfig, StorageKind};
 pub use handlers::AppState;
-pub use storage::{SqliteOptions, SqliteStorage, Storage, StorageError};
+pub use storage::{
+    PostgresOptions, PostgresStorage, SqliteOptions, SqliteStorage, Storage, StorageError,
+    StorageSpec,
+};
 
 use stats::QueryStats;
 
@@ -34,9 +37,11 @@ pub fn open_sqlite(
 /// A server running in the background of the current tokio runtime.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `http.metrics_listen` is set.
+    pub metrics_addr: Option<SocketAddr>,
     pub state: Arc<AppState>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningServer {
@@ -44,15 +49,19 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets in-flight requests finish, and waits for the task.
+    /// Stops accepting, lets in-flight requests finish (within the shutdown grace), and
+    /// waits for the listeners to close.
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
-        match self.task.await {
-            Ok(r) => r,
-            Err(e) => Err(std::io::Error::other(e)),
+        for task in self.tasks.drain(..) {
+            match task.await {
+                Ok(r) => r?,
+                Err(e) => return Err(std::io::Error::other(e)),
+            }
         }
+        Ok(())
     }
 }
 
@@ -61,40 +70,83 @@ pub fn start(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
 ) -> std::io::Result<RunningServer> {
+    start_with_metrics(listener, None, state)
+}
+
+/// As [`start`], with `/metrics` on a listener of its own (and not on the main one).
+pub fn start_with_metrics(
+    listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
+    state: Arc<AppState>,
+) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = handlers::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    // Without TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms to a reply
-    // written in several segments: that alone dominated a 100k-row initial sync.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("could not set TCP_NODELAY: {e}");
+    let metrics_addr = metrics.as_ref().map(|l| l.local_addr()).transpose()?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
         }
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    };
+    let http = state.http.clone();
+    let mut tasks = Vec::new();
+    let main = handlers::router(state.clone(), metrics.is_none());
+    tasks.push(tokio::spawn(serve::serve(
+        listener,
+        main,
+        http.clone(),
+        stopped(),
+    )));
+    if let Some(l) = metrics {
+        let router = handlers::metrics_router(state.clone());
+        tasks.push(tokio::spawn(serve::serve(l, router, http, stopped())));
+    }
     Ok(RunningServer {
         addr,
+        metrics_addr,
         state,
         shutdown: Some(tx),
-        task,
+        tasks,
     })
 }
 
-/// Opens SQLite at `db`, binds `addr` and serves: the one-call setup for tests.
+/// Opens `spec`, binds `addr` and serves with `limits`: the one-call setup for tests.
+pub async fn start_storage(
+    addr: SocketAddr,
+    spec: &StorageSpec,
+    limits: LimitsConfig,
+) -> Result<RunningServer, Box<dyn std::error::Error + Send + Sync>> {
+    limits.validate()?;
+    let stats = Arc::new(QueryStats::new());
+    let storage = spec.open(stats.clone())?;
+    let state = Arc::new(AppState::new(storage, limits, stats));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    Ok(start(listener, state)?)
+}
+
+/// Opens SQLite at `db`, binds `addr` and serves.
 pub async fn start_sqlite(
     addr: SocketAddr,
     db: impl AsRef<Path>,
     limits: LimitsConfig,
 ) -> Result<RunningServer, Box<dyn std::error::Error + Send + Sync>> {
-    limits.validate()?;
-    let (storage, stats) = open_sqlite(db)?;
-    let state = Arc::new(AppState::new(storage, limits, stats));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    Ok(start(listener, state)?)
+    let spec = StorageSpec::Sqlite {
+        path: db.as_ref().to_path_buf(),
+        options: SqliteOptions::default(),
+    };
+    start_storage(addr, &spec, limits).await
+}
+
+/// Opens PostgreSQL at `url` (migrating it as needed), binds `addr` and serves.
+pub async fn start_postgres(
+    addr: SocketAddr,
+    url: &str,
+    limits: LimitsConfig,
+) -> Result<RunningServer, Box<dyn std::error::Error + Send + Sync>> {
+    start_storage(
+        addr,
+        &StorageSpec::Postgres(PostgresOptions::new(url)),
+        limits,
+    )
+    .await
 }

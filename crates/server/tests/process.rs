@@ -160,3 +160,90 @@ fn bad_config_values_stop_the_server_at_start_naming_the_key() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("limits.max_pull_limit"));
 }
+
+#[test]
+fn migrate_storage_copies_everything_and_refuses_a_non_empty_destination() {
+    use glovebox_server::storage::{PageLimits, Pull, PushRow, SqliteStorage, Storage};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.db");
+    {
+        let s = SqliteStorage::open(&src, Arc::new(Default::default())).unwrap();
+        s.add_user("ann", "hash").unwrap();
+        let id = s.login_user("ann").unwrap().unwrap().id;
+        s.add_device(id, "laptop", "token-hash").unwrap();
+        let rows = (0..5)
+            .map(|n| PushRow {
+                table: glovebox_protocol::SyncTable::Vehicles,
+                id: format!("0190aaaa-0000-7000-8000-{n:012x}"),
+                hlc: glovebox_protocol::Hlc::new(1_000 + n, 0, "aa"),
+                deleted: false,
+                data: "{\"name\":\"x\"}".into(),
+            })
+            .collect();
+        s.push(id, rows, 77_000).unwrap();
+    }
+    let dst = dir.path().join("dst.db");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_glovebox-server"))
+            .args(["migrate-storage", "--from"])
+            .arg(format!("sqlite:{}", src.display()))
+            .arg("--to")
+            .arg(format!("sqlite:{}", dst.display()))
+            .output()
+            .expect("run")
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("1 accounts, 1 devices, 1 sequence gaps and 5 rows"),
+        "{said}"
+    );
+    let d = SqliteStorage::open(&dst, Arc::new(Default::default())).unwrap();
+    let s = SqliteStorage::open(&src, Arc::new(Default::default())).unwrap();
+    assert_eq!(d.server_epoch(), s.server_epoch());
+    let who = d
+        .authenticate("token-hash")
+        .unwrap()
+        .expect("token hash copied");
+    assert_eq!(
+        who.account_epoch,
+        s.authenticate("token-hash").unwrap().unwrap().account_epoch
+    );
+    let all = PageLimits {
+        rows: 100,
+        bytes: 1 << 20,
+    };
+    assert_eq!(
+        d.pull(who.user_id, 0, all).unwrap(),
+        s.pull(who.user_id, 0, all).unwrap()
+    );
+    assert!(
+        matches!(
+            d.pull(who.user_id, 100, all).unwrap(),
+            Pull::CursorAhead { .. }
+        ),
+        "gap copied"
+    );
+    drop((d, s));
+    let again = run();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    let bad = Command::new(env!("CARGO_BIN_EXE_glovebox-server"))
+        .args([
+            "migrate-storage",
+            "--from",
+            "mysql://x",
+            "--to",
+            "sqlite:/tmp/x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
+}

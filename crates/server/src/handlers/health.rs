@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::header;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
-use glovebox_protocol::sync::{StatusResponse, PROTOCOL_VERSION};
+use glovebox_protocol::sync::{ErrorCode, StatusResponse, PROTOCOL_VERSION};
 
-use super::{now_ms, MIN_PROTOCOL_VERSION};
+use super::{now_ms, ApiError, MIN_PROTOCOL_VERSION};
 use crate::stats::prometheus;
 use crate::AppState;
 
@@ -39,9 +41,38 @@ pub(super) async fn health(State(s): State<Arc<AppState>>) -> Json<serde_json::V
     Json(v)
 }
 
-pub(super) async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
-    (
+/// Prometheus text. With `http.metrics_token` set, only for `Authorization: Bearer
+/// <token>`; without one, only for a caller on this machine that did not come through a
+/// proxy (Prometheus scraping locally), or on `http.metrics_listen`'s own address.
+pub(super) async fn metrics(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let allowed = match &s.http.metrics_token {
+        Some(token) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes())),
+        None => {
+            s.http.metrics_listen.is_some()
+                || (peer.ip().is_loopback() && !headers.contains_key("x-forwarded-for"))
+        }
+    };
+    if !allowed {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "metrics need the metrics token (http.metrics_token), or a local caller",
+        ));
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         prometheus(&s.counters, &s.stats, s.started.elapsed()),
-    )
+    ))
+}
+
+/// Compares without an early exit, so timing does not reveal a token's prefix.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

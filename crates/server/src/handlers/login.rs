@@ -83,7 +83,7 @@ pub(super) async fn login(
     s.limiter
         .charge_address(ip, Instant::now())
         .map_err(|r| limited(&s, r))?;
-    let bytes = read_body(&headers, body, MAX_LOGIN_BODY_BYTES).await?;
+    let bytes = read_body(&s, &headers, body, MAX_LOGIN_BODY_BYTES).await?;
     let req: LoginRequest = serde_json::from_slice(&bytes).map_err(bad_json)?;
     let device_name = check_fields(&req)?;
     s.limiter

@@ -22,7 +22,7 @@ use glovebox_protocol::sync::{ErrorBody, ErrorCode, PROTOCOL_HEADER, PROTOCOL_VE
 use glovebox_protocol::{Endpoint, Method};
 
 use crate::auth;
-use crate::config::LimitsConfig;
+use crate::config::{HttpConfig, LimitsConfig};
 use crate::limiter::{HashGate, IpNet, LoginLimiter};
 use crate::stats::{Counters, QueryStats};
 use crate::storage::{wall_micros, Principal, Storage, StorageError};
@@ -47,6 +47,7 @@ pub struct AppState {
     /// epoch and restored servers").
     pub seq_floor: u64,
     pub trusted_proxies: Vec<IpNet>,
+    pub http: HttpConfig,
     pub limiter: LoginLimiter,
     gate: HashGate,
 }
@@ -66,7 +67,13 @@ impl AppState {
             started: Instant::now(),
             seq_floor: wall_micros(),
             trusted_proxies: Vec::new(),
+            http: HttpConfig::default(),
         }
+    }
+
+    pub fn with_http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
     }
 
     pub fn with_trusted_proxies(mut self, proxies: Vec<IpNet>) -> Self {
@@ -156,20 +163,49 @@ fn handler_of(e: Endpoint) -> MethodRouter<Arc<AppState>> {
     }
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The API. `with_metrics` is false when `/metrics` has a listener of its own.
+pub fn router(state: Arc<AppState>, with_metrics: bool) -> Router {
     let mut router = Router::new();
     for e in Endpoint::ALL {
+        if e == Endpoint::Metrics && !with_metrics {
+            continue;
+        }
         router = router.route(e.path(), handler_of(e));
     }
     router
         .fallback(not_found)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), time_limit))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_responses,
         ))
         .with_state(state)
+}
+
+/// `/metrics` alone, for `http.metrics_listen`.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    let e = Endpoint::Metrics;
+    Router::new()
+        .route(e.path(), handler_of(e))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// A whole request gets `http.request_timeout_secs`. A push cut off here may still
+/// commit (its transaction runs on): the client retries and gets `duplicate`.
+async fn time_limit(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let limit = s.http.request_timeout();
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => ApiError::new(
+            ErrorCode::Unavailable,
+            format!("the request took longer than {} s", limit.as_secs()),
+        )
+        .retry_after(Duration::from_secs(5))
+        .into_response(),
+    }
 }
 
 async fn count_responses(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -267,10 +303,13 @@ async fn authenticate(s: &Arc<AppState>, headers: &HeaderMap) -> AppResult<Princ
         return Err(unknown());
     }
     let hash = auth::token_hash(token);
-    // A primary-key lookup of tens of microseconds: cheaper inline on the async worker
-    // than a hand-off to the blocking pool and back (context switches showed up under
-    // load). Pushes and pulls, which take longer, do go to the blocking pool.
-    s.storage.authenticate(&hash)?.ok_or_else(unknown)
+    let found = if s.storage.inline_token_checks() {
+        s.storage.authenticate(&hash)?
+    } else {
+        let st = s.clone();
+        blocking(move || Ok(st.storage.authenticate(&hash)?)).await?
+    };
+    found.ok_or_else(unknown)
 }
 
 /// A request carrying another epoch than the account's is refused: the device synced
@@ -293,8 +332,28 @@ fn check_epoch(sent: Option<&str>, current: &str) -> AppResult<()> {
 const DRAIN_BYTES: usize = 8 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
-/// Reads a request body of at most `limit` bytes.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> AppResult<Bytes> {
+/// Reads a request body of at most `limit` bytes within `http.body_timeout_secs`.
+async fn read_body(
+    s: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> AppResult<Bytes> {
+    let wait = s.http.body_timeout();
+    tokio::time::timeout(wait, read_body_now(headers, body, limit))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "the request body did not arrive within {} s",
+                    wait.as_secs()
+                ),
+            ))
+        })
+}
+
+async fn read_body_now(headers: &HeaderMap, body: Body, limit: usize) -> AppResult<Bytes> {
     use http_body_util::BodyExt;
     let too_large = || {
         ApiError::new(

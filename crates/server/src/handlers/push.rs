@@ -24,7 +24,7 @@ pub(super) async fn push(
     body: Body,
 ) -> AppResult<Json<PushResponse>> {
     let who = authenticate(&s, &headers).await?;
-    let bytes = read_body(&headers, body, s.limits.max_body_bytes).await?;
+    let bytes = read_body(&s, &headers, body, s.limits.max_body_bytes).await?;
     let epoch = s.epoch_of(&who);
     let st = s.clone();
     // Parsing a 1 MiB batch takes milliseconds: do it off the async workers too.
@@ -57,9 +57,13 @@ pub(super) async fn push(
                 }
             }
         }
-        let (outcomes, seq) = st.storage.push(who.user_id, &accepted, st.seq_floor)?;
-        for ((row, outcome), i) in accepted.into_iter().zip(outcomes).zip(at) {
-            results[i] = Some(RowResult::new(row.table.name(), row.id, outcome));
+        let names: Vec<(&'static str, String)> = accepted
+            .iter()
+            .map(|r| (r.table.name(), r.id.clone()))
+            .collect();
+        let (outcomes, seq) = st.storage.push(who.user_id, accepted, st.seq_floor)?;
+        for (((table, id), outcome), i) in names.into_iter().zip(outcomes).zip(at) {
+            results[i] = Some(RowResult::new(table, id, outcome));
         }
         let results = results
             .into_iter()

@@ -26,6 +26,10 @@ pub const SQLITE: &[Migration] = migrations!("sqlite":
     2 "0002_epochs_and_gaps.sql",
 );
 
+pub const POSTGRES: &[Migration] = migrations!("postgres":
+    1 "0001_initial.sql",
+);
+
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     #[error(
@@ -88,6 +92,7 @@ mod tests {
     #[test]
     fn migrations_are_numbered_and_all_listed() {
         check_list("sqlite", SQLITE);
+        check_list("postgres", POSTGRES);
     }
 
     #[test]

@@ -6,10 +6,13 @@
 //! Sequence numbers, gaps and epochs are explained in docs/SYNC.md ("Server epoch and
 //! restored servers").
 
+mod group_commit;
 mod migrate;
+mod postgres;
 mod sqlite;
 
 pub use migrate::{Migration, MigrationError};
+pub use postgres::{PostgresOptions, PostgresStorage};
 pub use sqlite::{SqliteOptions, SqliteStorage};
 
 use glovebox_protocol::sync::RowOutcome;
@@ -19,6 +22,14 @@ use glovebox_protocol::{Hlc, SyncTable};
 pub enum StorageError {
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage configuration: {0}")]
+    Config(String),
+    #[error("the destination database is not empty: it already has {0} accounts")]
+    NotEmpty(u64),
     #[error(transparent)]
     Migration(#[from] MigrationError),
     #[error("user {0:?} already exists")]
@@ -37,7 +48,10 @@ impl StorageError {
     /// Stable code for logs and the CLI.
     pub fn code(&self) -> &'static str {
         match self {
-            StorageError::Database(_) => "database",
+            StorageError::Database(_) | StorageError::Postgres(_) => "database",
+            StorageError::Unavailable(_) => "unavailable",
+            StorageError::Config(_) => "config",
+            StorageError::NotEmpty(_) => "not_empty",
             StorageError::Migration(_) => "migration",
             StorageError::UserExists(_) => "user_exists",
             StorageError::NoSuchUser(_) => "no_such_user",
@@ -222,12 +236,149 @@ pub trait Storage: Send + Sync + 'static {
     fn push(
         &self,
         user_id: i64,
-        rows: &[PushRow],
+        rows: Vec<PushRow>,
         floor: u64,
     ) -> StorageResult<(Vec<RowOutcome>, u64)>;
     /// Rows of this user with sequence > `since`, in sequence order, within `limits`;
     /// or [`Pull::CursorAhead`] when `since` was never issued by this database.
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull>;
+
+    /// True when a token check is cheap enough to run on an async worker (an in-process
+    /// index lookup); false when it is a network round trip.
+    fn inline_token_checks(&self) -> bool {
+        false
+    }
+
+    // Moving a server (`glovebox-server migrate-storage`): everything but the rows in one
+    // call, the rows in pages by (user, sequence), and the server epoch last.
+
+    /// Accounts (with sequences and epochs), devices (with token hashes) and gaps.
+    fn export_inventory(&self) -> StorageResult<Inventory>;
+    /// Rows after `(user_id, seq)` in that order, at most `limit`.
+    fn export_rows(&self, after: (i64, u64), limit: usize) -> StorageResult<Vec<(i64, StoredRow)>>;
+    /// Writes `inv` into an empty database, keeping every id; refuses a database that
+    /// already has accounts. The server epoch is set apart, last.
+    fn import_inventory(&self, inv: &Inventory) -> StorageResult<()>;
+    fn import_rows(&self, rows: Vec<(i64, StoredRow)>) -> StorageResult<()>;
+    /// Replaces the server epoch (for instances opened afterwards).
+    fn set_server_epoch(&self, epoch: &str) -> StorageResult<()>;
+}
+
+/// An account as `migrate-storage` copies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: i64,
+    pub name: String,
+    pub password_hash: String,
+    pub seq: u64,
+    pub epoch: String,
+    pub created_at_ms: i64,
+}
+
+/// A device as `migrate-storage` copies it: the token hash travels, so tokens keep working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: String,
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at_ms: i64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GapRecord {
+    pub user_id: i64,
+    pub lo: u64,
+    pub hi: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    pub server_epoch: String,
+    pub accounts: Vec<AccountRecord>,
+    pub devices: Vec<DeviceRecord>,
+    pub gaps: Vec<GapRecord>,
+}
+
+/// A storage to open: from the config, or from `migrate-storage`'s `--from`/`--to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageSpec {
+    Sqlite {
+        path: std::path::PathBuf,
+        options: SqliteOptions,
+    },
+    Postgres(PostgresOptions),
+}
+
+impl StorageSpec {
+    /// `sqlite:PATH`, `postgres:URL`, or a bare `postgres://…` / `postgresql://…` URL.
+    pub fn parse(s: &str) -> Result<StorageSpec, String> {
+        let s = s.trim();
+        if let Some(path) = s.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(
+                    "sqlite: needs a file path (sqlite:/var/lib/glovebox/server.db)".into(),
+                );
+            }
+            return Ok(StorageSpec::Sqlite {
+                path: path.into(),
+                options: SqliteOptions::default(),
+            });
+        }
+        let url = if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            s
+        } else if let Some(rest) = s.strip_prefix("postgres:") {
+            rest
+        } else {
+            return Err(format!(
+                "{:?}: use sqlite:PATH or postgres:URL",
+                s.split(':').next().unwrap_or("")
+            ));
+        };
+        url.parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("postgres URL: {e}"))?;
+        Ok(StorageSpec::Postgres(PostgresOptions::new(url)))
+    }
+
+    /// A name for messages, without any password.
+    pub fn describe(&self) -> String {
+        match self {
+            StorageSpec::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+            StorageSpec::Postgres(o) => match o.url.parse::<tokio_postgres::Config>() {
+                Ok(c) => {
+                    let host = c
+                        .get_hosts()
+                        .first()
+                        .map(|h| match h {
+                            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                            #[cfg(unix)]
+                            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "postgres:{}@{host}/{}",
+                        c.get_user().unwrap_or(""),
+                        c.get_dbname().unwrap_or("")
+                    )
+                }
+                Err(_) => "postgres".into(),
+            },
+        }
+    }
+
+    /// Opens (creating and migrating as needed) the storage.
+    pub fn open(
+        &self,
+        stats: std::sync::Arc<crate::stats::QueryStats>,
+    ) -> StorageResult<std::sync::Arc<dyn Storage>> {
+        Ok(match self {
+            StorageSpec::Sqlite { path, options } => {
+                std::sync::Arc::new(SqliteStorage::open_with(path, stats, *options)?)
+            }
+            StorageSpec::Postgres(o) => std::sync::Arc::new(PostgresStorage::open(o, stats)?),
+        })
+    }
 }
 
 /// A fresh random id (128 bits, lower-case hex) for server and account epochs.
@@ -267,6 +418,26 @@ pub(crate) fn next_seq(current: u64, floor: u64) -> (u64, Option<(u64, u64)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specs_parse_and_never_show_a_password() {
+        assert!(matches!(
+            StorageSpec::parse("sqlite:/tmp/x.db"),
+            Ok(StorageSpec::Sqlite { .. })
+        ));
+        for s in [
+            "postgres:postgres://ann:pw@db.example:5432/glovebox",
+            "postgres://ann:pw@db.example:5432/glovebox",
+            "postgresql://ann:pw@db.example/glovebox",
+        ] {
+            let spec = StorageSpec::parse(s).unwrap();
+            let d = spec.describe();
+            assert!(d.contains("db.example") && !d.contains("pw"), "{d}");
+        }
+        for bad in ["mysql://x", "sqlite:", "postgres:nope://", ""] {
+            assert!(StorageSpec::parse(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn the_first_number_after_a_start_jumps_to_the_floor_and_records_the_gap() {
