@@ -375,7 +375,7 @@ async fn run_case(skew_ms: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     for d in 0..DEVICES {
         devs.push(Some(Device::minted(&srv, &url, "ann", wall(d)).await));
     }
-    let mut hostile = Wire::new(&srv.url(), srv.mint("ann").0);
+    let hostile_token = srv.mint("ann").0;
     let mut copy: Option<glovebox_tests::server::Backup> = None;
     // (table, id) → (hlc, row) of the greatest-HLC write anyone made.
     let mut model: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
@@ -448,6 +448,9 @@ async fn run_case(skew_ms: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Inject { kind } => {
                 let id = uuid::Uuid::now_v7().to_string();
                 let (row, reaches) = injected_row(kind, &id);
+                // A fresh client each time: a pooled connection does not survive a server
+                // restart.
+                let mut hostile = Wire::new(&srv.url(), hostile_token.clone());
                 if hostile.push(vec![row]).await.is_ok() && reaches {
                     injected.insert(id);
                 }
