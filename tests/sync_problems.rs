@@ -229,6 +229,50 @@ async fn problem_4_a_server_restored_from_an_older_copy_gets_every_row_back() {
     }
 }
 
+/// The window the server alone cannot see: a device whose push was acknowledged (rows
+/// marked clean) but whose pull never came (killed, offline) keeps its cursor from before
+/// the server's copy was taken. Its next round probes the sequence number of that push,
+/// which a restored server never issued: it resets and sends the rows again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_acknowledged_by_a_server_that_was_then_restored_is_sent_again() {
+    let srv = TestServer::start().await;
+    srv.add_user("ann");
+    let proxy = FaultProxy::start(srv.addr()).await;
+    let a = Device::minted(&srv, &proxy.url(), "ann", None).await;
+    let b = Device::minted(&srv, &srv.url(), "ann", None).await;
+    let v = add_vehicle(&a.garage, "Golf");
+    a.sync().await;
+    b.sync().await;
+    let copy = srv.backup().await;
+    for i in 0..4 {
+        add_fuel(
+            &a.garage,
+            &v,
+            10.0 + f64::from(i),
+            "acknowledged, then forgotten",
+        );
+    }
+    // The push goes through; every pull of the round fails.
+    for _ in 0..3 {
+        proxy.push_fault("/v1/pull", FaultKind::Error500);
+    }
+    assert!(a.handle.sync_now().await.is_err());
+    assert_eq!(sync::pending_changes(&a.garage).unwrap(), 0, "marked clean");
+
+    let srv = srv.restore_from(copy).await;
+    add_fuel(&b.garage, &v, 99.0, "b after the restore");
+    b.sync().await;
+    let r = a.sync().await;
+    assert!(r.reset.is_some(), "{r:?}");
+    let c = Device::minted(&srv, &srv.url(), "ann", None).await;
+    c.sync().await;
+    assert_eq!(fuel_count(&c, &v), 5, "nothing lost");
+    b.sync().await;
+    a.sync().await;
+    assert_eq!(a.snapshot(), c.snapshot());
+    assert_eq!(b.snapshot(), c.snapshot());
+}
+
 /// More of the same kind: the pull left out a device's own versions, false after its
 /// database is restored from a file backup. The restored database is noticed at open,
 /// takes a new node id, and gets its own later rows back.

@@ -241,8 +241,15 @@ impl Round {
             .await?;
         if pos.push_seq > pos.cursor {
             let (since, epoch) = (pos.push_seq, pos.epoch.clone());
-            self.retry(0, || self.client.pull(since, 1, epoch.clone()))
-                .await?;
+            match self
+                .retry(0, || self.client.pull(since, 1, epoch.clone()))
+                .await
+            {
+                Err(e) if e.means_server_forgot() => return Err(e),
+                // Anything else is for the push and pull below to meet (or not).
+                Err(e) => tracing::info!("probe of an earlier push failed: {e}"),
+                Ok(_) => {}
+            }
         }
 
         let mut total = self.blocking(super::pending_changes).await?;
