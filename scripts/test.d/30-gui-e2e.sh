@@ -8,7 +8,8 @@ cd "$(dirname "$0")/../.."
 # The same cargo command as everywhere else, so nothing is rebuilt needlessly; ui/dist was
 # built by scripts/test.sh and is embedded at compile time.
 [ -f ui/dist/index.html ] || npm --prefix ui run build --silent
-cargo build --quiet -p glovebox-desktop
+# The CLI and the server too: the tests run them as a second device and the sync server.
+cargo build --quiet -p glovebox-desktop -p glovebox-cli -p glovebox-server
 
 command -v xvfb-run >/dev/null || { echo "xvfb-run missing: run scripts/deps.sh" >&2; exit 1; }
 export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")}"

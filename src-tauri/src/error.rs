@@ -1,6 +1,7 @@
 //! How errors cross IPC: exactly the core's `ErrorPayload` — `{code, message, field}` — so
 //! the UI can put a validation message next to the field it concerns.
 
+use glovebox_core::app::AppError;
 use glovebox_core::{Error, ErrorPayload};
 use serde::{Serialize, Serializer};
 
@@ -19,6 +20,18 @@ impl From<Error> for CommandError {
             tracing::warn!(code = e.code(), "command failed: {e}");
         }
         CommandError(e.to_payload())
+    }
+}
+
+impl From<AppError> for CommandError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Core(e) => e.into(),
+            other => {
+                tracing::warn!(code = other.code(), "command failed: {other}");
+                CommandError(other.to_payload())
+            }
+        }
     }
 }
 

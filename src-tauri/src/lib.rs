@@ -1,23 +1,28 @@
-//! Glovebox desktop shell: opens the garage in the app-data directory, exposes the core
-//! through one-line commands, forwards change events to the UI, and logs to a file.
+//! Glovebox desktop shell: opens the `App` (garage, report cache, sync engine, reminder
+//! notifier, watcher of other processes' writes) in the app-data directory, exposes it
+//! through one-line commands, forwards its events to the UI, shows the notifications the
+//! core decides on, and logs to a file.
 
 mod commands;
 mod error;
-mod files;
-mod notify;
 mod state;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
-use glovebox_core::Garage;
+use glovebox_core::app::{App, AppEvent, AppOptions};
 use tauri::{Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
 
 pub use error::{CmdResult, CommandError};
 pub use state::AppState;
 
-/// The UI listens for this to refresh what it shows after any write.
+/// The UI listens for this to refresh what it shows after any write (payload: `Changed`).
 pub const RECORDS_CHANGED: &str = "records-changed";
+/// The sync engine's status changed (payload: `SyncStatus`).
+pub const SYNC_STATUS: &str = "sync-status";
+/// An import's progress (payload: `Progress`).
+pub const IMPORT_PROGRESS: &str = "import-progress";
 
 /// When the process started, to measure launch-to-garage time (docs/BENCHMARKS.md).
 struct Launch(Instant);
@@ -59,23 +64,43 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
         app.path().app_log_dir()?
     };
     init_logging(&log_dir)?;
-    std::fs::create_dir_all(&data_dir)?;
-    let db = data_dir.join("glovebox.db");
-    tracing::info!(db = %db.display(), "opening garage");
-    let garage = Arc::new(Garage::open(&db).map_err(|e| e.to_string())?);
-
-    // Subscribes the report cache to change events and warms the overview and every
-    // dashboard in the background, so the first screen is a cache hit.
-    let reports = glovebox_core::reports::Reports::start(garage.clone(), Default::default())?;
+    tracing::info!(dir = %data_dir.display(), "opening Glovebox");
+    let mut options = AppOptions::desktop();
+    // For the GUI tests: sync this often (seconds) instead of every minute.
+    if let Some(secs) = std::env::var("GLOVEBOX_SYNC_INTERVAL_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        options.sync_options.interval = std::time::Duration::from_secs(secs.max(1));
+    }
+    let glovebox = App::open_dir(&data_dir, options).map_err(|e| e.to_string())?;
 
     let handle = app.handle().clone();
-    garage.subscribe(move |ev| {
-        if let Err(e) = handle.emit(RECORDS_CHANGED, ev) {
-            tracing::warn!("could not notify the UI of a change: {e}");
+    glovebox.subscribe(move |ev| {
+        let sent = match ev {
+            AppEvent::Changed(c) => handle.emit(RECORDS_CHANGED, c),
+            AppEvent::Sync(s) => handle.emit(SYNC_STATUS, s),
+            AppEvent::Import(p) => handle.emit(IMPORT_PROGRESS, p),
+            AppEvent::Notify(n) => {
+                if let Err(e) = handle
+                    .notification()
+                    .builder()
+                    .title(&n.title)
+                    .body(&n.body)
+                    .show()
+                {
+                    // No notification daemon (e.g. a headless test display): the core has
+                    // recorded the level already, so this is not retried on every check.
+                    tracing::warn!("could not show a notification: {e}");
+                }
+                Ok(())
+            }
+        };
+        if let Err(e) = sent {
+            tracing::warn!("could not notify the UI: {e}");
         }
     });
-    notify::start(app.handle().clone(), garage.clone());
-    app.manage(AppState { garage, reports });
+    app.manage(AppState { app: glovebox });
     Ok(())
 }
 
@@ -83,38 +108,50 @@ pub fn run() {
     let launch = Launch(Instant::now());
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(launch)
         .setup(setup)
         .invoke_handler(tauri::generate_handler![
             garage_shown,
-            commands::list_vehicles,
-            commands::get_vehicle,
-            commands::create_vehicle,
-            commands::update_vehicle,
-            commands::set_vehicle_archived,
-            commands::current_odometer,
-            commands::load_demo,
-            commands::list_fuel,
-            commands::add_fuel,
-            commands::update_fuel,
-            commands::list_service,
-            commands::add_service,
-            commands::update_service,
-            commands::list_odometer,
-            commands::add_odometer,
-            commands::update_odometer,
-            commands::garage_overview,
-            commands::dashboard,
-            commands::fuel_report,
-            commands::list_reminders,
-            commands::complete_reminder,
-            commands::health,
-            commands::add_reminder,
-            commands::update_reminder,
-            commands::delete_record,
-            commands::restore_record,
-            commands::vehicle_chart,
-            files::save_download,
+            commands::vehicles::list_vehicles,
+            commands::vehicles::get_vehicle,
+            commands::vehicles::create_vehicle,
+            commands::vehicles::update_vehicle,
+            commands::vehicles::set_vehicle_archived,
+            commands::vehicles::current_odometer,
+            commands::vehicles::load_demo,
+            commands::records::add_fuel,
+            commands::records::update_fuel,
+            commands::records::list_service,
+            commands::records::add_service,
+            commands::records::update_service,
+            commands::records::list_odometer,
+            commands::records::add_odometer,
+            commands::records::update_odometer,
+            commands::records::list_reminders,
+            commands::records::complete_reminder,
+            commands::records::add_reminder,
+            commands::records::update_reminder,
+            commands::records::delete_record,
+            commands::records::restore_record,
+            commands::reports::garage_overview,
+            commands::reports::dashboard,
+            commands::reports::fuel_log,
+            commands::reports::vehicle_chart,
+            commands::reports::health,
+            commands::sync::sync_settings,
+            commands::sync::sync_status,
+            commands::sync::sign_in,
+            commands::sync::sign_out,
+            commands::sync::sync_now,
+            commands::files::export_records,
+            commands::files::save_chart,
+            commands::files::backup,
+            commands::files::restore,
+            commands::import::pick_import_file,
+            commands::import::import_preview,
+            commands::import::import_commit,
+            commands::import::cancel_import,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))
         .expect("error while running Glovebox");

@@ -3,14 +3,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use glovebox_core::reports::Reports;
+use glovebox_core::app::App;
 use glovebox_core::Garage;
 
 pub struct AppState {
-    pub garage: Arc<Garage>,
-    /// The cached reports (dashboard, fuel report, garage overview), their cache and the
-    /// query tracker behind the Diagnostics view.
-    pub reports: Arc<Reports>,
+    /// The running Glovebox: garage, report cache, sync engine, notifier, watcher.
+    pub app: Arc<App>,
+}
+
+impl AppState {
+    pub fn garage(&self) -> &Garage {
+        self.app.garage()
+    }
 }
 
 /// The data directory: `GLOVEBOX_DATA_DIR` when set (tests, portable installs), otherwise

@@ -1,6 +1,7 @@
 //! The UI's TypeScript types (ui/src/lib/bindings/) are generated from the Rust types the
 //! commands exchange. This test regenerates them and fails if the committed files differ,
-//! so a change on one side cannot silently break the other.
+//! so a change on one side cannot silently break the other. The same holds for the
+//! catalog (catalog.ts: unit labels, currency digits, urgency order).
 //!
 //! Regenerate with: UPDATE_BINDINGS=1 cargo test -p glovebox-desktop --test bindings
 
@@ -40,10 +41,22 @@ fn generate(dir: &Path) {
         glovebox_core::reminders::urgency::ReminderStatus::export_all_to(dir),
         glovebox_core::reminders::completion::CompletionInput::export_all_to(dir),
         glovebox_core::perf::Health::export_all_to(dir),
+        glovebox_core::app::Changed::export_all_to(dir),
+        glovebox_core::app::SyncSettings::export_all_to(dir),
+        glovebox_core::app::SignIn::export_all_to(dir),
+        glovebox_core::app::SignedOut::export_all_to(dir),
+        glovebox_core::app::SyncSummary::export_all_to(dir),
+        glovebox_core::app::FuelLog::export_all_to(dir),
+        glovebox_core::app::Restored::export_all_to(dir),
+        glovebox_core::import::ImportReport::export_all_to(dir),
+        glovebox_core::import::ImportOptions::export_all_to(dir),
+        glovebox_core::import::Progress::export_all_to(dir),
     ];
     for r in results {
         r.expect("ts-rs export");
     }
+    // Not a type but data: unit labels, currency digits, urgency order (one home: Rust).
+    std::fs::write(dir.join("catalog.ts"), glovebox_core::catalog::typescript()).unwrap();
     // ts-rs types i64/u64 as `bigint`, but serde_json sends them as JSON numbers, which
     // JavaScript parses as `number` (exact to 2^53: far beyond any amount in minor units,
     // count or duration here). Type them as what the UI really receives.

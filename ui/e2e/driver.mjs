@@ -1,6 +1,8 @@
 // Starts the real Glovebox window under tauri-driver (WebKitWebDriver) on a given data
 // directory, and small helpers over selenium-webdriver for the tests.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import os from "node:os";
@@ -10,11 +12,16 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export const APP = process.env.GLOVEBOX_APP ?? path.join(ROOT, "target/debug/glovebox-desktop");
 const TAURI_DRIVER = process.env.TAURI_DRIVER ?? path.join(os.homedir(), ".cargo/bin/tauri-driver");
 
-/** A tauri-driver process whose app instances all use `dataDir`. */
-export async function startDriver(dataDir, port = 4444) {
+export const BIN_DIR = path.dirname(APP);
+/** The CLI and the server built next to the app (same profile). */
+export const CLI = path.join(BIN_DIR, "glovebox");
+export const SERVER = path.join(BIN_DIR, "glovebox-server");
+
+/** A tauri-driver process whose app instances all use `dataDir` (and `env`). */
+export async function startDriver(dataDir, port = 4444, env = {}) {
   const proc = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(port + 1)], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, GLOVEBOX_DATA_DIR: dataDir },
+    env: { ...process.env, GLOVEBOX_DATA_DIR: dataDir, ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -31,16 +38,26 @@ export async function startDriver(dataDir, port = 4444) {
         proc.kill("SIGTERM");
         await new Promise((r) => proc.once("exit", r));
       }
+      stopStrayApps(dataDir);
     },
   };
 }
 
-export async function openApp(driverUrl) {
+/** Opens the app window. The WebView's localStorage (theme, garage view) outlives data
+ *  directories, so a fresh session starts from cleared preferences unless `keepPrefs`. */
+export async function openApp(driverUrl, { keepPrefs = false } = {}) {
   const caps = new Capabilities();
   caps.set("tauri:options", { application: APP });
   caps.setBrowserName("wry");
   const d = await new Builder().withCapabilities(caps).usingServer(driverUrl).build();
   await d.manage().setTimeouts({ implicit: 0, script: 20000 });
+  if (!keepPrefs) {
+    const had = await d.executeScript("const n = localStorage.length; localStorage.clear(); return n");
+    if (had > 0) {
+      await d.navigate().refresh();
+      await d.wait(() => d.executeScript("return document.readyState === 'complete' && !!document.querySelector('.shell')"), 20000);
+    }
+  }
   return d;
 }
 
@@ -90,20 +107,31 @@ export function helpers(d) {
   const count = async (css) => (await findAll(css)).length;
   const waitCount = (css, n, ms = 15000) =>
     d.wait(async () => (await findAll(css)).length === n, ms, `expected ${n} × ${css}`);
-  /** Clicks `clickCss` and returns ms until `readyCss` is in the DOM and painted. */
+  /** Clicks `clickCss` and returns ms until `readyCss` is in the DOM, visible (tabs stay
+   *  mounted while hidden) and painted. */
   const timeClick = (clickCss, readyCss) =>
     d.executeAsyncScript(
       `const [clickCss, readyCss, done] = arguments;
        const t0 = performance.now();
        document.querySelector(clickCss).click();
-       const check = () => document.querySelector(readyCss)
+       const visible = () => [...document.querySelectorAll(readyCss)].some((e) => e.offsetParent !== null);
+       const check = () => visible()
          ? requestAnimationFrame(() => done(performance.now() - t0))
          : requestAnimationFrame(check);
        check();`,
       clickCss,
       readyCss,
     );
-  return { find, findAll, click, type, setValue, text, waitText, waitGone, count, waitCount, timeClick };
+  /** Picks an option of a <select> by value and fires change, as a person choosing would. */
+  const select = async (css, value) => {
+    const el = await find(css);
+    await d.executeScript(
+      "arguments[0].value=arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}))",
+      el,
+      value,
+    );
+  };
+  return { find, findAll, click, type, setValue, select, text, waitText, waitGone, count, waitCount, timeClick };
 }
 
 /** A local datetime-local value `days` days ago. */
@@ -115,4 +143,79 @@ export function daysAgo(days, hour = 9) {
 
 export function dateIn(days) {
   return daysAgo(-days).slice(0, 10);
+}
+
+/** An app window whose WebDriver session could not be closed (a busy debug build) would
+ *  outlive the test and keep its output pipe open: stop the ones started on `dataDir`,
+ *  by their process id. */
+function stopStrayApps(dataDir) {
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.includes("glovebox-desktop")) continue;
+      const env = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      if (env.includes(`GLOVEBOX_DATA_DIR=${dataDir}`)) process.kill(Number(pid), "SIGTERM");
+    } catch {}
+  }
+}
+
+/** Runs the glovebox CLI; returns stdout, throws with stderr on failure. */
+export function cli(args, input) {
+  const r = spawnSync(CLI, args, { input, encoding: "utf8", timeout: 120000 });
+  if (r.status !== 0) throw new Error(`glovebox ${args.join(" ")}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** A real glovebox-server on a free loopback port, over a temp database, with `user`. */
+export async function startServer(dir, user, password) {
+  const port = await freePort();
+  const config = path.join(dir, "server.toml");
+  fs.writeFileSync(config, `listen = "127.0.0.1:${port}"\ndatabase = "${path.join(dir, "server.db")}"\n`);
+  const add = spawnSync(SERVER, ["--config", config, "user", "add", user], { input: `${password}\n`, encoding: "utf8" });
+  if (add.status !== 0) throw new Error(`glovebox-server user add: ${add.stderr}`);
+  const proc = spawn(SERVER, ["--config", config, "serve"], { stdio: ["ignore", "inherit", "inherit"] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/v1/status`)).ok) break;
+    } catch {}
+    await sleep(100);
+  }
+  return {
+    url,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        proc.kill("SIGINT");
+        await new Promise((r) => proc.once("exit", r));
+      }
+    },
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+/** Makes the app's file dialogs answer `file` (see src-tauri/src/commands/files.rs). */
+export function answerDialog(answersFile, file) {
+  fs.writeFileSync(answersFile, `${file ?? "cancel"}\n`);
+}
+
+/** A LubeLogger fuel CSV of `n` full fills, 200 km and 16 L apart: 8.00 L/100km. */
+export function lubeloggerFuelCsv(n, startOdo = 10000) {
+  const lines = ["Date,Odometer,FuelConsumed,Cost,FuelEconomy,IsFillToFull,MissedFuelUp,Notes,Tags"];
+  const start = Date.UTC(2001, 0, 13);
+  for (let i = 0; i < n; i++) {
+    const d = new Date(start + Math.floor(i / 4) * 86_400_000);
+    const p = (x) => String(x).padStart(2, "0");
+    lines.push(`${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()},${startOdo + 200 * i},16.00,24.00,0,True,False,,`);
+  }
+  return lines.join("\n") + "\n";
 }

@@ -38,7 +38,7 @@ test("demo garage: launch and view timings", async () => {
   await h.find("[data-testid=vehicle-card]", 120000);
   // Restart on the demo data: the launch that counts is one with a full garage.
   await d.quit();
-  d = await openApp(driver.url);
+  d = await openApp(driver.url, { keepPrefs: true });
   h = helpers(d);
   await h.find("[data-testid=vehicle-card]", 30000);
   await d.wait(() => launchTimes().length >= 2, 10000, "no launch time logged");
@@ -54,15 +54,19 @@ test("demo garage: launch and view timings", async () => {
     ["dashboard", "[data-tab-panel=dashboard] [data-testid=dashboard]"],
   ];
   const views = {};
-  for (let round = 0; round < 3; round++) {
+  const first = {};
+  for (let round = 0; round < 4; round++) {
     for (const [tab, ready] of tabs) {
       const ms = await h.timeClick(`[data-tab=${tab}]`, ready);
-      (views[tab] ??= []).push(ms);
+      // The first round includes each tab's first fetch (unless prefetched already).
+      if (round === 0) first[tab] = Math.round(ms);
+      else (views[tab] ??= []).push(ms);
     }
   }
   const best = Object.fromEntries(Object.entries(views).map(([k, v]) => [k, Math.round(Math.min(...v))]));
   const worst = Object.fromEntries(Object.entries(views).map(([k, v]) => [k, Math.round(Math.max(...v))]));
-  console.log(`PERF launch_to_garage_ms=${Math.round(launch)} views_best_ms=${JSON.stringify(best)} views_worst_ms=${JSON.stringify(worst)}`);
+  const median = Object.fromEntries(Object.entries(views).map(([k, v]) => [k, Math.round([...v].sort((a, b) => a - b)[Math.floor(v.length / 2)])]));
+  console.log(`PERF launch_to_garage_ms=${Math.round(launch)} views_first_ms=${JSON.stringify(first)} views_median_ms=${JSON.stringify(median)} views_best_ms=${JSON.stringify(best)} views_worst_ms=${JSON.stringify(worst)}`);
   assert.ok(launch < LAUNCH_MS, `launch took ${launch} ms`);
   for (const [tab, ms] of Object.entries(best)) assert.ok(ms < VIEW_MS, `${tab} took ${ms} ms`);
 });

@@ -1,62 +1,148 @@
-// Screenshots of each main view, light and dark, at 1280x800 and 900x700, on demo data.
-// Run through scripts/screenshots.sh (which provides the X display and the app build).
+// Screenshots of every view, light and dark, at 1280x800 and 900x700: the demo garage's
+// views (3 vehicles), Settings → Sync in each state (against a real server on loopback),
+// Backup, the import wizard's steps, and a 1,000-vehicle fleet garage in both views.
+// Run through scripts/screenshots.sh (which provides the X display and the builds).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startDriver, openApp, helpers } from "./driver.mjs";
+import { startDriver, openApp, helpers, cli, startServer, answerDialog, lubeloggerFuelCsv } from "./driver.mjs";
 
 const OUT = path.resolve(import.meta.dirname, "../../docs/screenshots");
 fs.mkdirSync(OUT, { recursive: true });
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "glovebox-shots-"));
-const driver = await startDriver(dataDir, 4454);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "glovebox-shots-"));
+const answers = path.join(tmp, "dialog-answer");
+const SIZES = [[1280, 800], [900, 700]];
+const THEMES = ["light", "dark"];
+let driver;
 let d;
-try {
+let h;
+
+async function open(dataDir, port) {
+  await d?.quit().catch(() => {});
+  await driver?.stop();
+  driver = await startDriver(dataDir, port, { GLOVEBOX_DIALOG_ANSWERS: answers });
   d = await openApp(driver.url);
-  let h = helpers(d);
-  await h.click("[data-testid=explore-demo]", 30000);
-  await h.find("[data-testid=vehicle-card]", 60000);
-  const firstCard = await h.find("[data-testid=vehicle-card]");
-  await firstCard.click();
-  await h.find("[data-testid=vehicle-title]");
-  const vehicleHash = await d.executeScript("return location.hash");
-  const vehicleBase = vehicleHash.replace(/\/[a-z]+$/, "");
-  const views = [
-    ["garage", "#/"],
-    ["dashboard", `${vehicleBase}/dashboard`],
-    ["fuel", `${vehicleBase}/fuel`],
-    ["service", `${vehicleBase}/service`],
-    ["reminders", `${vehicleBase}/reminders`],
-    ["settings", "#/settings"],
-    ["diagnostics", "#/diagnostics"],
-  ];
-  for (const [w, hgt] of [[1280, 800], [900, 700]]) {
+  h = helpers(d);
+}
+
+const setTheme = (theme) =>
+  d.executeScript(
+    "localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'})); document.documentElement.dataset.theme = arguments[0];",
+    theme,
+  );
+
+async function shoot(name, { reload = false } = {}) {
+  for (const [w, hgt] of SIZES) {
     await d.manage().window().setRect({ x: 0, y: 0, width: w, height: hgt });
-    for (const theme of ["light", "dark"]) {
-      await d.executeScript(
-        "localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'}))",
-        theme,
-      );
-      for (const [name, hash] of views) {
-        await d.executeScript("location.hash = arguments[0]; location.reload()", hash);
-        // Wait until the view has its data (and the dashboard its three charts).
+    for (const theme of THEMES) {
+      await setTheme(theme);
+      if (reload) {
+        await d.executeScript("location.reload()");
         await d.wait(
           () => d.executeScript(
-            `return !document.body.innerText.includes("Loading…") &&
+            `return !document.body.innerText.includes("Loading…") && !document.querySelector("dl.filling") &&
               (arguments[0] !== "dashboard" || document.querySelectorAll(".chart .svg svg").length === 3)`,
             name,
           ),
           30000,
         ).catch(() => console.log(`${name}: still loading after 30 s`));
-        await new Promise((r) => setTimeout(r, 400));
-        const png = await d.takeScreenshot();
-        const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
-        fs.writeFileSync(file, Buffer.from(png, "base64"));
-        console.log("wrote", path.relative(process.cwd(), file));
       }
+      await new Promise((r) => setTimeout(r, 500));
+      const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
+      fs.writeFileSync(file, Buffer.from(await d.takeScreenshot(), "base64"));
+      console.log("wrote", path.relative(process.cwd(), file));
     }
   }
+  await d.manage().window().setRect({ x: 0, y: 0, width: 1280, height: 800 });
+}
+
+const goto = (hash) => d.executeScript("location.hash = arguments[0]", hash);
+
+try {
+  // ----- the demo garage (3 vehicles) -----------------------------------------------
+  const demo = path.join(tmp, "demo");
+  await open(demo, 4454);
+  await h.click("[data-testid=explore-demo]", 30000);
+  await h.find("[data-testid=vehicle-card]", 60000);
+  await shoot("garage", { reload: true });
+  await d.executeScript("localStorage.setItem('glovebox.garageView', 'table')");
+  await shoot("garage-table", { reload: true });
+  await h.click("[data-testid=view-cards]");
+  await h.click("[data-testid=vehicle-card]");
+  await h.find("[data-testid=vehicle-title]");
+  const base = (await d.executeScript("return location.hash")).replace(/\/[a-z]+$/, "");
+  for (const tab of ["dashboard", "fuel", "service", "reminders"]) {
+    await goto(`${base}/${tab}`);
+    await shoot(tab, { reload: true });
+  }
+  await goto("#/diagnostics");
+  await shoot("diagnostics", { reload: true });
+
+  // ----- Settings → Sync in each state, and Backup -----------------------------------
+  const server = await startServer(tmp, "ann", "correct horse battery");
+  try {
+    await goto("#/settings");
+    await h.find("[data-testid=sign-in-form]");
+    await shoot("settings");
+    await shoot("sync-signed-out");
+    await h.type("[data-testid=sign-in-form] [name=server_url]", "http://192.168.1.10:8787");
+    await h.type("[data-testid=sign-in-form] [name=user]", "ann");
+    await h.type("[data-testid=sign-in-form] [name=password]", "correct horse battery");
+    await h.click("[data-testid=sign-in]");
+    await h.find("[data-testid=insecure-warning]");
+    await shoot("sync-insecure-warning");
+    await h.type("[data-testid=sign-in-form] [name=server_url]", server.url);
+    await h.click("[data-testid=sign-in]");
+    await h.waitText("[data-testid=sync-status-text]", /Synced/, 30000);
+    await shoot("sync-signed-in");
+  } finally {
+    await server.stop();
+  }
+  await h.click("[data-testid=sync-now]");
+  await h.waitText("[data-testid=sync-status-text]", /Offline|error/, 60000);
+  await shoot("sync-offline");
+  answerDialog(answers, path.join(tmp, "backup.json"));
+  await h.click("[data-testid=backup]");
+  await h.waitText("[data-testid=backup-result]", /Backed up/, 60000);
+  await h.find("[data-testid=backup-settings]");
+  await d.executeScript("document.querySelector('[data-testid=backup-settings]').scrollIntoView()");
+  await shoot("backup");
+
+  // ----- the import wizard -------------------------------------------------------------
+  const csv = path.join(tmp, "Golf.csv");
+  fs.writeFileSync(csv, lubeloggerFuelCsv(400));
+  answerDialog(answers, csv);
+  await goto("#/");
+  await h.click("[data-testid=import]");
+  await h.find("[data-testid=import-needs]", 30000);
+  await shoot("import-choose-units");
+  await h.select("[data-testid=import-distance-unit]", "km");
+  await h.select("[data-testid=import-volume-unit]", "l");
+  await h.select("[data-testid=import-currency]", "EUR");
+  await h.waitGone("[data-testid=import-needs]", 20000);
+  await shoot("import-preview");
+  await h.click("[data-testid=import-commit]");
+  await h.find("[data-testid=import-summary]", 60000);
+  await shoot("import-summary");
+  await h.click("[data-testid=import-close]");
+
+  // ----- a 1,000-vehicle fleet ----------------------------------------------------------
+  const fleet = path.join(tmp, "fleet");
+  fs.mkdirSync(fleet);
+  cli(["generate", "--size", "fleet", "--years", "1", "--db", path.join(fleet, "glovebox.db")]);
+  await open(fleet, 4464);
+  await h.find("[data-testid=garage-table]", 60000);
+  await h.waitText("[data-testid=row-economy]", /L\/100km|mpg|kWh/, 120000);
+  await shoot("fleet-table");
+  await h.click("[data-testid=sort-economy]");
+  await h.type("[data-testid=vehicle-search]", "van #07");
+  await shoot("fleet-search-sorted");
+  await h.type("[data-testid=vehicle-search]", "");
+  await h.click("[data-testid=view-cards]");
+  await h.find("[data-testid=vehicle-card]", 60000);
+  await shoot("fleet-cards");
 } finally {
   await d?.quit().catch(() => {});
-  await driver.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await driver?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -38,6 +38,19 @@ enum Command {
     Restore(commands::backup::BackupArgs),
     /// Sync with a Glovebox server: login, now, status, logout.
     Sync(commands::sync::SyncArgs),
+    /// A vehicle's dashboard (--vehicle NAME) or the garage overview.
+    Report(commands::report::ReportArgs),
+    /// Add, list or change vehicles (with their units and currency).
+    Vehicle(commands::vehicle::VehicleArgs),
+}
+
+/// Opens the database the way every front end does (`App`), with nothing running in the
+/// background: one command, then exit.
+pub fn open_app(db: Option<PathBuf>) -> anyhow::Result<std::sync::Arc<glovebox_core::app::App>> {
+    use anyhow::Context;
+    let path = db.unwrap_or_else(default_db_path);
+    glovebox_core::app::App::open_db(&path, glovebox_core::app::AppOptions::command_line())
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 /// Where the database lives unless `--db` says otherwise.
@@ -63,5 +76,7 @@ where
         Command::Backup(a) => commands::backup::run_backup(a, out),
         Command::Restore(a) => commands::backup::run_restore(a, out),
         Command::Sync(a) => commands::sync::run(a, out),
+        Command::Report(a) => commands::report::run(a, out),
+        Command::Vehicle(a) => commands::vehicle::run(a, out),
     }
 }

@@ -1,6 +1,8 @@
 //! Glovebox core: the domain model, the local database, the one write path, the fuel
 //! economy engine and everything built on them. Knows nothing of any UI.
 
+pub mod app;
+pub mod catalog;
 pub mod charts;
 pub mod economy;
 pub mod error;
@@ -10,6 +12,7 @@ pub mod fuel;
 pub mod garage;
 pub mod generator;
 pub mod import;
+pub mod notify;
 pub mod odometer;
 pub mod perf;
 pub mod reminders;

@@ -16,7 +16,17 @@ import type { Reminder } from "./bindings/Reminder";
 import type { ReminderStatus } from "./bindings/ReminderStatus";
 import type { GarageOverview } from "./bindings/GarageOverview";
 import type { Dashboard } from "./bindings/Dashboard";
-import type { FuelReport } from "./bindings/FuelReport";
+import type { FuelLog } from "./bindings/FuelLog";
+import type { Changed } from "./bindings/Changed";
+import type { SyncSettings } from "./bindings/SyncSettings";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { SignIn } from "./bindings/SignIn";
+import type { SignedOut } from "./bindings/SignedOut";
+import type { SyncSummary } from "./bindings/SyncSummary";
+import type { Restored } from "./bindings/Restored";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { Progress } from "./bindings/Progress";
 import type { CompletionInput } from "./bindings/CompletionInput";
 import type { Health } from "./bindings/Health";
 import type { ReminderInput } from "./bindings/ReminderInput";
@@ -67,12 +77,11 @@ export const api = {
   garageOverview: () => call<GarageOverview>("garage_overview"),
   dashboard: (vehicleId: string) => call<Dashboard>("dashboard", { vehicleId }),
 
-  listFuel: (vehicleId: string) => call<FuelRecord[]>("list_fuel", { vehicleId }),
+  /** Fill-ups with the economy each row shows: one call for the Fuel tab. */
+  fuelLog: (vehicleId: string) => call<FuelLog>("fuel_log", { vehicleId }),
   addFuel: (input: FuelInput, confirm = false) => call<FuelRecord>("add_fuel", { input, opts: opts(confirm) }),
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),
-
-  fuelReport: (vehicleId: string) => call<FuelReport>("fuel_report", { vehicleId }),
 
   listService: (vehicleId: string, kind: ServiceKind | null = null) =>
     call<ServiceRecord[]>("list_service", { vehicleId, kind }),
@@ -98,15 +107,50 @@ export const api = {
 
   vehicleChart: (vehicleId: string, kind: ChartKind, theme: ChartTheme) =>
     call<string>("vehicle_chart", { vehicleId, kind, theme }),
-  saveDownload: (fileName: string, bytes: Uint8Array) =>
-    call<string>("save_download", { fileName, bytes: Array.from(bytes) }),
+
+  // Files: each opens the native dialog in the shell; `null` means the user cancelled.
+  saveChart: (fileName: string, bytes: Uint8Array) =>
+    call<string | null>("save_chart", { fileName, bytes: Array.from(bytes) }),
+  exportRecords: (vehicleId: string, kind: ExportKind) => call<Saved | null>("export_records", { vehicleId, kind }),
+  backup: () => call<Saved | null>("backup"),
+  restore: () => call<{ path: string; restored: Restored } | null>("restore"),
+
+  // Import: a file from the dialog (or dropped), previewed until nothing is missing.
+  pickImportFile: () => call<string | null>("pick_import_file"),
+  importPreview: (path: string, options: ImportOptions) => call<ImportReport>("import_preview", { path, options }),
+  importCommit: (path: string, options: ImportOptions) => call<ImportReport>("import_commit", { path, options }),
+  cancelImport: () => call<boolean>("cancel_import"),
+
+  // Sync.
+  syncSettings: () => call<SyncSettings>("sync_settings"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  signIn: (input: SignIn) => call<SyncSettings>("sign_in", { input }),
+  signOut: () => call<SignedOut>("sign_out"),
+  syncNow: () => call<SyncSummary>("sync_now"),
 
   health: () => call<Health>("health"),
 
   garageShown: () => call<number>("garage_shown"),
 };
 
-/** Calls `fn` after every committed write (local, sync or import). */
-export function onRecordsChanged(fn: (vehicleId: string) => void): Promise<UnlistenFn> {
-  return listen<{ vehicle_id: string }>("records-changed", (e) => fn(e.payload.vehicle_id));
+export type ExportKind = "fuel" | "service" | "odometer" | "reminders_ics";
+export interface Saved {
+  path: string;
+  count: number;
+}
+
+/** Calls `fn` after committed writes (local, sync, import, or another process: `all`),
+ *  coalesced by the core into one event per burst. */
+export function onRecordsChanged(fn: (c: Changed) => void): Promise<UnlistenFn> {
+  return listen<Changed>("records-changed", (e) => fn(e.payload));
+}
+
+/** Calls `fn` whenever the sync engine's status changes. */
+export function onSyncStatus(fn: (s: SyncStatus) => void): Promise<UnlistenFn> {
+  return listen<SyncStatus>("sync-status", (e) => fn(e.payload));
+}
+
+/** Calls `fn` with an import's progress while it runs. */
+export function onImportProgress(fn: (p: Progress) => void): Promise<UnlistenFn> {
+  return listen<Progress>("import-progress", (e) => fn(e.payload));
 }

@@ -33,7 +33,8 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
   }
 }
 
-export async function saveChart(svg: string, baseName: string, format: "svg" | "png"): Promise<string> {
+/** Saves through the native save dialog; `null` when the user cancelled. */
+export async function saveChart(svg: string, baseName: string, format: "svg" | "png"): Promise<string | null> {
   const bytes = format === "svg" ? new TextEncoder().encode(svg) : await svgToPng(svg);
-  return api.saveDownload(`${baseName}.${format}`, bytes);
+  return api.saveChart(`${baseName}.${format}`, bytes);
 }

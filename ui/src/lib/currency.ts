@@ -1,12 +1,11 @@
-// Minor-unit digits per ISO 4217 code, as in glovebox-core's currency table. Only needed to
-// turn typed amounts into minor units before the core validates them.
-const ZERO = new Set(["CLP", "ISK", "JPY", "KRW", "VND"]);
-const THREE = new Set(["BHD", "JOD", "KWD", "OMR", "TND"]);
+// Minor-unit digits per ISO 4217 code, from glovebox-core's currency table (the generated
+// catalog). Only needed to turn typed amounts into minor units before the core validates.
+import { CATALOG } from "./bindings/catalog";
+
+const DIGITS = new Map<string, number>(CATALOG.currencies.map((c) => [c.code, c.digits]));
 
 export function minorDigits(code: string): number {
-  if (ZERO.has(code)) return 0;
-  if (THREE.has(code)) return 3;
-  return 2;
+  return DIGITS.get(code) ?? 2;
 }
 
-export const COMMON_CURRENCIES = ["EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "NZD", "JPY", "INR", "BRL", "MXN"];
+export const COMMON_CURRENCIES: readonly string[] = CATALOG.common_currencies;

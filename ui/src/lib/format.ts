@@ -1,6 +1,7 @@
 // Display formatting. Values arrive in the vehicle's own units (the core stores them so);
 // these helpers only decide how they look.
 import { minorDigits } from "./currency";
+import { DISTANCE_LABEL, VOLUME_LABEL, ECONOMY_LABEL } from "./units";
 
 export type DateFormat = "iso" | "dmy" | "mdy";
 
@@ -32,21 +33,9 @@ export function formatMoney(minor: number | null | undefined, currency: string):
   return `${formatNumber(minor / 10 ** digits, digits)} ${currency}`;
 }
 
-const DISTANCE_LABEL: Record<string, string> = { km: "km", mi: "mi" };
-const VOLUME_LABEL: Record<string, string> = { l: "L", us_gal: "US gal", imp_gal: "imp gal", kwh: "kWh" };
-export const ECONOMY_LABEL: Record<string, string> = {
-  l_per_100km: "L/100km",
-  km_per_l: "km/L",
-  mpg_us: "mpg (US)",
-  mpg_uk: "mpg (UK)",
-  kwh_per_100km: "kWh/100km",
-  mi_per_kwh: "mi/kWh",
-  km_per_kwh: "km/kWh",
-};
-
-export const distanceLabel = (u: string) => DISTANCE_LABEL[u] ?? u;
-export const volumeLabel = (u: string) => VOLUME_LABEL[u] ?? u;
-export const economyLabel = (u: string) => ECONOMY_LABEL[u] ?? u;
+export const distanceLabel = (u: string) => DISTANCE_LABEL.get(u) ?? u;
+export const volumeLabel = (u: string) => VOLUME_LABEL.get(u) ?? u;
+export const economyLabel = (u: string) => ECONOMY_LABEL.get(u) ?? u;
 
 export function formatDistance(value: number | null | undefined, unit: string): string {
   if (value === null || value === undefined) return "—";

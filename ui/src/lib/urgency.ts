@@ -4,17 +4,15 @@
 export type { Urgency } from "./bindings/Urgency";
 import type { Urgency } from "./bindings/Urgency";
 
-/** Worst first: the order groups are shown in. */
-export const URGENCY_ORDER: Urgency[] = ["past_due", "very_urgent", "urgent", "not_urgent"];
+import { CATALOG } from "./bindings/catalog";
 
-export const URGENCY_LABEL: Record<Urgency, string> = {
-  past_due: "Past due",
-  very_urgent: "Very urgent",
-  urgent: "Urgent",
-  not_urgent: "Not urgent",
-};
+/** Worst first: the order groups are shown in (from the core's catalog). */
+export const URGENCY_ORDER: Urgency[] = CATALOG.urgency.map((u) => u.code as Urgency);
 
-const RANK: Record<Urgency, number> = { not_urgent: 0, urgent: 1, very_urgent: 2, past_due: 3 };
+export const URGENCY_LABEL = Object.fromEntries(CATALOG.urgency.map((u) => [u.code, u.label])) as Record<Urgency, string>;
+
+/** Calm = 0 … past due = highest. */
+const RANK = Object.fromEntries(URGENCY_ORDER.map((u, i) => [u, URGENCY_ORDER.length - 1 - i])) as Record<Urgency, number>;
 
 export const isDue = (u: Urgency) => RANK[u] >= RANK.urgent;
 export const worse = (a: Urgency, b: Urgency): Urgency => (RANK[a] >= RANK[b] ? a : b);

@@ -6,8 +6,8 @@ use std::io::{BufReader, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
+use glovebox_core::app::App;
 use glovebox_core::export::backup;
-use glovebox_core::Garage;
 
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
@@ -18,14 +18,13 @@ pub struct BackupArgs {
     pub db: Option<PathBuf>,
 }
 
-fn open(db: Option<PathBuf>) -> anyhow::Result<Garage> {
-    let path = db.unwrap_or_else(crate::default_db_path);
-    Garage::open(&path).with_context(|| format!("opening {}", path.display()))
+fn open(db: Option<PathBuf>) -> anyhow::Result<std::sync::Arc<App>> {
+    crate::open_app(db)
 }
 
 pub fn run_backup(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let garage = open(args.db)?;
-    let n = backup::write_file(&garage, &args.file)
+    let app = open(args.db)?;
+    let n = backup::write_file(app.garage(), &args.file)
         .with_context(|| format!("writing {}", args.file.display()))?;
     writeln!(
         out,
@@ -36,10 +35,11 @@ pub fn run_backup(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 pub fn run_restore(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let garage = open(args.db)?;
+    let app = open(args.db)?;
+    let garage = app.garage();
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
-    let s = backup::restore(&garage, &mut BufReader::new(file))
+    let s = backup::restore(garage, &mut BufReader::new(file))
         .with_context(|| format!("restoring {}", args.file.display()))?;
     writeln!(
         out,

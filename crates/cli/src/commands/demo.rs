@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use glovebox_core::economy::{self, FillUp};
 use glovebox_core::generator::{self, DatasetSize, GeneratorConfig};
 use glovebox_core::{Garage, Page};
@@ -19,11 +18,12 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let path = args.db.unwrap_or_else(crate::default_db_path);
-    let garage = Garage::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let app = crate::open_app(Some(path.clone()))?;
+    let garage = app.garage();
     if garage.vehicles(true)?.is_empty() {
         let end = garage.now().date();
         let s = generator::generate(
-            &garage,
+            garage,
             &GeneratorConfig::new(DatasetSize::Demo, args.seed, end),
         )?;
         writeln!(
@@ -39,7 +39,7 @@ pub fn run(args: DemoArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             path.display()
         )?;
     }
-    print_summary(&garage, out)
+    print_summary(garage, out)
 }
 
 /// One line per vehicle: odometer, lifetime economy (full-to-full), total spent.

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use glovebox_core::export::{self, CsvKind};
-use glovebox_core::Garage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -30,19 +29,19 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let path = args.db.clone().unwrap_or_else(crate::default_db_path);
-    let garage = Garage::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let app = crate::open_app(args.db.clone())?;
+    let garage = app.garage();
     let vehicle = args
         .vehicle
         .as_deref()
-        .map(|n| export::vehicle_by_name(&garage, n))
+        .map(|n| export::vehicle_by_name(garage, n))
         .transpose()?;
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut w = BufWriter::new(file);
     let n = match args.kind {
         Kind::RemindersIcs => {
-            export::ics::write(&garage, vehicle.as_ref().map(|v| v.id.as_str()), &mut w)?
+            export::ics::write(garage, vehicle.as_ref().map(|v| v.id.as_str()), &mut w)?
         }
         k => {
             let v = vehicle.context("--vehicle is required for CSV exports")?;
@@ -51,7 +50,7 @@ pub fn run(args: ExportArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 Kind::Service => CsvKind::Service,
                 _ => CsvKind::Odometer,
             };
-            export::csv(&garage, &v.id, kind, &mut w)?
+            export::csv(garage, &v.id, kind, &mut w)?
         }
     };
     w.flush()?;

@@ -22,6 +22,10 @@ pub struct GenerateArgs {
     /// Last simulated day (YYYY-MM-DD). Fixed by default so datasets are reproducible.
     #[arg(long, default_value = "2026-06-30")]
     pub end: NaiveDate,
+    /// Years of history instead of the size's own (e.g. a 1,000-vehicle fleet over one
+    /// year for the GUI tests, which must stay quick).
+    #[arg(long)]
+    pub years: Option<u32>,
 }
 
 pub fn run(args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -33,7 +37,13 @@ pub fn run(args: GenerateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     let garage =
         Garage::open(&args.db).with_context(|| format!("opening {}", args.db.display()))?;
-    let cfg = GeneratorConfig::new(args.size, args.seed, args.end);
+    let mut cfg = GeneratorConfig::new(args.size, args.seed, args.end);
+    if let Some(y) = args.years {
+        if y == 0 {
+            bail!("--years must be at least 1");
+        }
+        cfg.years = y;
+    }
     let started = Instant::now();
     let s = generator::generate(&garage, &cfg)?;
     let elapsed = started.elapsed();

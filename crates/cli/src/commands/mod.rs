@@ -4,5 +4,7 @@ pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod report;
 pub mod stats;
 pub mod sync;
+pub mod vehicle;

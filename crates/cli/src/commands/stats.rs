@@ -3,13 +3,10 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::Context;
 use chrono::{Duration, Months};
 use glovebox_core::perf::Health;
-use glovebox_core::reports::{CacheConfig, Reports};
-use glovebox_core::Garage;
+use glovebox_core::reports::Reports;
 
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
@@ -26,8 +23,8 @@ pub fn run(args: StatsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if !path.exists() {
         anyhow::bail!("{} does not exist", path.display());
     }
-    let garage = Garage::open(&path).with_context(|| format!("opening {}", path.display()))?;
-    let reports = Reports::new(Arc::new(garage), CacheConfig::default());
+    let app = crate::open_app(Some(path))?;
+    let reports = app.reports().clone();
     // Twice over the same ten-year window (fixed once: a window recomputed from the clock
     // on each pass would be a different cache key whenever a second ticks over): the first
     // pass fills the cache (cold), the second is served from it (warm).

@@ -1,4 +1,4 @@
-//! `glovebox sync login|now|status|logout`: the sync client from the terminal.
+//! `glovebox sync login|now|status|retry|logout`: the sync client from the terminal.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -138,8 +138,8 @@ fn when(ms: Option<i64>) -> String {
 }
 
 pub fn run(args: SyncArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let path = args.db.unwrap_or_else(crate::default_db_path);
-    let garage = Garage::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let app = crate::open_app(args.db)?;
+    let garage = app.garage().clone();
     match args.command {
         SyncCommand::Login {
             server,
@@ -172,7 +172,6 @@ pub fn run(args: SyncArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             let Some(config) = sync::load_config(&garage)? else {
                 bail!("not logged in: run `glovebox sync login --server URL --user NAME` first");
             };
-            let garage = std::sync::Arc::new(garage);
             let report = runtime()?.block_on(async move {
                 let handle = SyncEngine::start(garage, Some(config));
                 let r = handle.sync_now().await;

@@ -153,6 +153,13 @@ impl Store {
         f(&mut conn)
     }
 
+    /// Changes exactly when another connection — another process — committed to the
+    /// database: SQLite's `data_version` on the writer, which its own commits never move
+    /// (and this process's readers never write). Used by `App` to notice other processes.
+    pub(crate) fn data_version(&self) -> Result<i64> {
+        self.with_writer(|c| Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?))
+    }
+
     /// A local, unsynced setting (device id, sync cursor, preferences).
     pub fn meta_get(&self, key: &str) -> Result<Option<String>> {
         self.read("meta.get", |c| meta_get(c, key))

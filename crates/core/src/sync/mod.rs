@@ -223,6 +223,7 @@ pub struct SyncConfig {
 /// What the UI shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum SyncState {
     /// No server configured: nothing touches the network.
     LocalOnly,
@@ -242,6 +243,7 @@ pub enum SyncState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncStatus {
     #[serde(flatten)]
     pub state: SyncState,
