@@ -5,7 +5,7 @@
 //! would and see exactly what the server answers.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use glovebox_protocol::sync::{
@@ -123,25 +123,7 @@ impl Srv {
 
     /// A consistent copy of the live database.
     pub async fn backup(&self) -> Backup {
-        match &self.db {
-            ServerDb::Sqlite(path) => {
-                let to = self
-                    .dir
-                    .path()
-                    .join(format!("backup-{}.db", rand::random::<u32>()));
-                let c = rusqlite::Connection::open(path).expect("open live db");
-                c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
-                    .expect("vacuum into");
-                Backup::Sqlite(to)
-            }
-            ServerDb::Postgres(_) => {
-                let copy = ServerDb::create(&Backend::from_env(), self.dir.path()).await;
-                let (from, to) = (Self::open_storage(&self.db), Self::open_storage(&copy));
-                glovebox_server::migrate_storage::copy(from.as_ref(), to.as_ref(), |_| {})
-                    .expect("copy");
-                Backup::Postgres(copy)
-            }
-        }
+        backup_db(&self.db, self.dir.path()).await
     }
 
     /// Stops the server and starts a new one (a new process: new sequence floor) on the
@@ -149,20 +131,9 @@ impl Srv {
     pub async fn restart_from(self, restore: Option<Backup>) -> Srv {
         let addr = self.running.addr;
         self.running.stop().await.expect("stop");
-        let db = match (restore, self.db) {
-            (None, db) => db,
-            (Some(Backup::Sqlite(copy)), ServerDb::Sqlite(path)) => {
-                for suffix in ["-wal", "-shm"] {
-                    let mut p = path.as_os_str().to_owned();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(PathBuf::from(p));
-                }
-                std::fs::copy(&copy, &path).expect("restore copy");
-                ServerDb::Sqlite(path)
-            }
-            // The backup is another database; the old one is dropped with its guard.
-            (Some(Backup::Postgres(copy)), _) => copy,
-            (Some(_), _) => panic!("a backup restores onto its own backend"),
+        let db = match restore {
+            None => self.db,
+            Some(b) => restore_db(b, self.db),
         };
         Self::start_in(self.dir, db, self.options, addr).await
     }
@@ -178,6 +149,44 @@ impl Srv {
             .json()
             .await
             .expect("status json")
+    }
+}
+
+/// A consistent copy of a live server database `db` (its SQLite copy goes in `dir`).
+pub async fn backup_db(db: &ServerDb, dir: &Path) -> Backup {
+    match db {
+        ServerDb::Sqlite(path) => {
+            let to = dir.join(format!("backup-{}.db", rand::random::<u32>()));
+            let c = rusqlite::Connection::open(path).expect("open live db");
+            c.execute("VACUUM INTO ?1", [to.to_string_lossy()])
+                .expect("vacuum into");
+            Backup::Sqlite(to)
+        }
+        ServerDb::Postgres(_) => {
+            let copy = ServerDb::create(&Backend::from_env(), dir).await;
+            let (from, to) = (Srv::open_storage(db), Srv::open_storage(&copy));
+            glovebox_server::migrate_storage::copy(from.as_ref(), to.as_ref(), |_| {})
+                .expect("copy");
+            Backup::Postgres(copy)
+        }
+    }
+}
+
+/// The database a stopped server restarts on when `backup` is restored over `db`.
+pub fn restore_db(backup: Backup, db: ServerDb) -> ServerDb {
+    match (backup, db) {
+        (Backup::Sqlite(copy), ServerDb::Sqlite(path)) => {
+            for suffix in ["-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            std::fs::copy(&copy, &path).expect("restore copy");
+            ServerDb::Sqlite(path)
+        }
+        // The backup is another database; the old one is dropped with its guard.
+        (Backup::Postgres(copy), _) => copy,
+        (_, _) => panic!("a backup restores onto its own backend"),
     }
 }
 

@@ -83,6 +83,31 @@ impl TestServer {
         }
     }
 
+    /// A consistent copy of the server's database as it is now (what a backup tool
+    /// takes), on either backend.
+    pub async fn backup(&self) -> crate::server::Backup {
+        crate::server::backup_db(&self.db, self.dir.path()).await
+    }
+
+    /// Stops the server, puts `backup` in place of its database (a restore) and starts it
+    /// again on the same port.
+    pub async fn restore_from(self, backup: crate::server::Backup) -> TestServer {
+        let mut stopped = self.stop().await;
+        stopped.db = crate::server::restore_db(backup, stopped.db);
+        stopped.start().await
+    }
+
+    /// A device token minted in storage (no argon2 login).
+    pub fn mint(&self, user: &str) -> (String, String) {
+        let storage = &self.server.state.storage;
+        let id = storage.user(user).expect("query").expect("user").id;
+        let token = auth::new_token();
+        let device_id = storage
+            .add_device(id, "test", &auth::token_hash(&token))
+            .expect("device");
+        (token, device_id)
+    }
+
     /// Synced rows the server holds for `user` (every version counted once).
     pub fn rows_of(&self, user: &str) -> u64 {
         self.server
@@ -191,6 +216,71 @@ impl Device {
     pub fn snapshot(&self) -> Snapshot {
         snapshot(&self.garage)
     }
+
+    /// A device with a token minted in storage (no argon2 login), its HLC following
+    /// `wall` when given (a device whose clock is off), its engine started and its
+    /// start-up round done.
+    pub async fn minted(
+        srv: &TestServer,
+        url: &str,
+        user: &str,
+        wall: Option<fn() -> u64>,
+    ) -> Device {
+        let (token, device_id) = srv.mint(user);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let garage = open_garage_with(&dir, wall);
+        let credentials = sync::Credentials {
+            server_url: url.to_owned(),
+            user: user.to_owned(),
+            device_name: "test".into(),
+            device_id,
+            token,
+        };
+        sync::save_credentials(&garage, &credentials).expect("save credentials");
+        Self::started(garage, dir).await
+    }
+
+    /// Starts the engine of an open, logged-in garage and waits for its start-up round.
+    pub async fn started(garage: Arc<Garage>, dir: TempDir) -> Device {
+        let config = sync::load_config(&garage)
+            .expect("load config")
+            .expect("logged in");
+        let handle = SyncEngine::start(
+            garage.clone(),
+            Some(SyncConfig {
+                credentials: config.credentials,
+                options: test_options(),
+            }),
+        );
+        let _ = handle.sync_now().await;
+        Device {
+            garage,
+            handle,
+            dir,
+        }
+    }
+
+    /// The app restarts: the engine stops, the database closes and opens again, a new
+    /// engine starts (and runs its start-up round).
+    pub async fn restart(self, wall: Option<fn() -> u64>) -> Device {
+        let Device {
+            garage,
+            handle,
+            dir,
+        } = self;
+        handle.stop().await;
+        drop(garage);
+        Self::started(open_garage_with(&dir, wall), dir).await
+    }
+}
+
+/// Opens the test garage in `dir`, its HLC following `wall` when given.
+pub fn open_garage_with(dir: &TempDir, wall: Option<fn() -> u64>) -> Arc<Garage> {
+    let g = Garage::open(dir.path().join("garage.db")).expect("open garage");
+    Arc::new(match wall {
+        Some(w) => g.with_wall_clock(w),
+        None => g,
+    })
 }
 
 /// Every synced row: (table, id) → (hlc, deleted, domain columns). Excludes the local
@@ -198,12 +288,29 @@ impl Device {
 pub type Snapshot = BTreeMap<(String, String), String>;
 
 pub fn snapshot(garage: &Garage) -> Snapshot {
+    snapshot_where(garage, |_| true)
+}
+
+/// The rows this device wrote locally with an HLC above `bound` (still dirty): what one
+/// local operation wrote, when `bound` is the clock's reading before it.
+pub fn written_since(garage: &Garage, bound: (u64, u32)) -> Snapshot {
+    // 'g' sorts after every hex digit: rows stamped exactly at `bound` are left out.
+    let b = glovebox_protocol::Hlc::new(bound.0, bound.1, "g").to_string();
+    snapshot_where(garage, |row| {
+        row["dirty"].as_i64() == Some(1) && row["hlc"].as_str().is_some_and(|h| h > b.as_str())
+    })
+}
+
+fn snapshot_where(
+    garage: &Garage,
+    keep: impl Fn(&glovebox_core::testing::Row) -> bool,
+) -> Snapshot {
     let mut out = Snapshot::new();
     for (table, rows) in glovebox_core::testing::all_rows(garage).expect("snapshot") {
-        for row in rows {
+        for row in rows.iter().filter(|r| keep(r)) {
             let id = row["id"].as_str().unwrap_or_default().to_owned();
             let mut desc = String::new();
-            for (n, v) in &row {
+            for (n, v) in row {
                 if n != "dirty" && n != "updated_at" {
                     desc.push_str(&format!("{n}={v};"));
                 }
@@ -281,6 +388,15 @@ pub enum FaultKind {
     /// Forward, wait until the server starts answering (so it has committed), then
     /// close the client's connection without a byte of the answer.
     CutResponse,
+    /// Forward the request twice (a duplicate delivery); the client gets the second
+    /// answer.
+    Duplicate,
+    /// Answer 413 `batch_too_large` without forwarding (a proxy or server with a smaller
+    /// limit than it announced).
+    TooLarge,
+    /// Forward, read the whole answer (the server has committed), then hold it: the
+    /// client waits until it gives up or is killed. `FaultProxy::held` counts these.
+    Hold,
 }
 
 /// A loopback HTTP proxy, one request per connection. Requests whose path starts with
@@ -289,6 +405,8 @@ pub struct FaultProxy {
     pub addr: SocketAddr,
     faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>>,
     pub forwarded: Arc<Mutex<Vec<String>>>,
+    /// Requests answered by the server and held back from the client (`FaultKind::Hold`).
+    pub held: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FaultProxy {
@@ -297,17 +415,36 @@ impl FaultProxy {
         let addr = listener.local_addr().expect("proxy addr");
         let faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>> = Arc::default();
         let forwarded: Arc<Mutex<Vec<String>>> = Arc::default();
-        let (f, fw) = (faults.clone(), forwarded.clone());
+        let held: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let (f, fw, h) = (faults.clone(), forwarded.clone(), held.clone());
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                tokio::spawn(proxy_one(conn, upstream, f.clone(), fw.clone()));
+                tokio::spawn(proxy_one(conn, upstream, f.clone(), fw.clone(), h.clone()));
             }
         });
         FaultProxy {
             addr,
             faults,
             forwarded,
+            held,
         }
+    }
+
+    /// Drops every queued fault: from now on everything passes.
+    pub fn clear_faults(&self) {
+        self.faults.lock().expect("faults").clear();
+    }
+
+    /// Waits (at most `timeout`) until `n` answers are held back; false on timeout.
+    pub async fn wait_held(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.held.load(std::sync::atomic::Ordering::SeqCst) < n {
+            if tokio::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
     }
 
     pub fn url(&self) -> String {
@@ -360,6 +497,7 @@ async fn proxy_one(
     upstream: SocketAddr,
     faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>>,
     forwarded: Arc<Mutex<Vec<String>>>,
+    held: Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let Some(req) = read_request(&mut client).await else {
         return;
@@ -378,22 +516,39 @@ async fn proxy_one(
             _ => FaultKind::Pass,
         }
     };
-    if fault == FaultKind::Error500 {
-        let body = r#"{"code":"internal","message":"injected failure"}"#;
+    let canned = match fault {
+        FaultKind::Error500 => Some((
+            "500 Internal Server Error",
+            r#"{"code":"internal","message":"injected failure"}"#,
+        )),
+        FaultKind::TooLarge => Some((
+            "413 Payload Too Large",
+            r#"{"code":"batch_too_large","message":"injected: too many rows"}"#,
+        )),
+        _ => None,
+    };
+    if let Some((status, body)) = canned {
         let resp = format!(
-            "HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
             body.len()
         );
         let _ = client.write_all(resp.as_bytes()).await;
         return;
     }
-    let Ok(mut up) = TcpStream::connect(upstream).await else {
-        return; // Server down: the client sees its connection closed.
-    };
     // One request per connection keeps the proxy simple: ask the server to close after it.
     let mut fwd = req[..line_end + 2].to_vec();
     fwd.extend_from_slice(b"connection: close\r\n");
     fwd.extend_from_slice(&req[line_end + 2..]);
+    if fault == FaultKind::Duplicate {
+        // The first delivery's answer is lost; the second is the client's.
+        if forward(&fwd, upstream).await.is_none() {
+            return;
+        }
+        forwarded.lock().expect("forwarded").push(line.clone());
+    }
+    let Ok(mut up) = TcpStream::connect(upstream).await else {
+        return; // Server down: the client sees its connection closed.
+    };
     if up.write_all(&fwd).await.is_err() {
         return;
     }
@@ -405,6 +560,22 @@ async fn proxy_one(
         return; // Both connections drop here.
     }
     let _ = up.read_to_end(&mut resp).await;
+    if fault == FaultKind::Hold {
+        held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // Until the client goes away (killed, or its request timed out).
+        let mut probe = [0u8; 1];
+        let _ = client.read(&mut probe).await;
+        return;
+    }
     let _ = client.write_all(&resp).await;
     let _ = client.shutdown().await;
+}
+
+/// Sends one request upstream and reads the whole answer.
+async fn forward(req: &[u8], upstream: SocketAddr) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).await.ok()?;
+    up.write_all(req).await.ok()?;
+    let mut resp = Vec::new();
+    up.read_to_end(&mut resp).await.ok()?;
+    Some(resp)
 }

@@ -76,6 +76,27 @@ pub fn mark_all_dirty(garage: &Garage) -> Result<()> {
     })
 }
 
+/// Copies the database to `path` as a file copy would (VACUUM INTO), for tests of a
+/// database restored from a copy or cloned onto a second machine.
+pub fn copy_database(garage: &Garage, path: &std::path::Path) -> Result<()> {
+    let target = path
+        .to_str()
+        .ok_or_else(|| Error::Other(format!("not a UTF-8 path: {}", path.display())))?;
+    garage.store().with_writer(|c| {
+        c.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    })
+}
+
+/// Runs raw SQL in one write transaction, below the write path: rows an older version
+/// or another program left behind, for tests of what sync does with them.
+pub fn execute_raw(garage: &Garage, sql: &str) -> Result<()> {
+    garage.store().write("testing.execute_raw", |tx| {
+        tx.execute_batch(sql)?;
+        Ok(())
+    })
+}
+
 /// The floor under the write path, for the import benchmark: `rows` fill-ups of vehicle
 /// `vehicle_id` through the fuel table's own INSERT, prepared once, in one transaction,
 /// with ids and clocks made before the clock starts — no validation, no stamping, nothing

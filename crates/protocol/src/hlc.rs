@@ -121,7 +121,10 @@ impl From<Hlc> for String {
 /// so that our next local write orders after everything we have seen.
 #[derive(Debug)]
 pub struct HlcClock {
-    node: String,
+    /// The node id can change while the clock runs (`set_node`): a database that finds it
+    /// was copied, or logs in as a new device, takes a new one, since two databases must
+    /// never stamp with one node id.
+    node: Mutex<String>,
     last: Mutex<(u64, u32)>,
     wall: fn() -> u64,
 }
@@ -140,14 +143,24 @@ impl HlcClock {
 
     pub fn with_wall_clock(node: impl Into<String>, wall: fn() -> u64) -> Self {
         HlcClock {
-            node: node.into(),
+            node: Mutex::new(node.into()),
             last: Mutex::new((0, 0)),
             wall,
         }
     }
 
-    pub fn node(&self) -> &str {
-        &self.node
+    pub fn node(&self) -> String {
+        self.node.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Stamps from now on with `node`. What was issued or seen so far stays the floor.
+    pub fn set_node(&self, node: impl Into<String>) {
+        *self.node.lock().unwrap_or_else(|e| e.into_inner()) = node.into();
+    }
+
+    /// The wall clock this clock follows, in millis since the Unix epoch.
+    pub fn wall_millis(&self) -> u64 {
+        (self.wall)()
     }
 
     /// Stamps a local write: strictly after every HLC this clock has issued, observed or
@@ -164,7 +177,8 @@ impl HlcClock {
             (last.0, last.1 + 1)
         };
         *last = (millis, counter);
-        Hlc::new(millis, counter, self.node.clone())
+        drop(last);
+        Hlc::new(millis, counter, self.node())
     }
 
     /// Stamps a local write that replaces `previous` (an edit or delete of a stored row):
@@ -265,6 +279,16 @@ mod tests {
         let clock = HlcClock::with_wall_clock("aa", || 1_000);
         let previous = Hlc::new(9_000_000, 7, "ff");
         assert!(clock.tick_above(&previous) > previous);
+    }
+
+    #[test]
+    fn a_new_node_keeps_the_floor() {
+        let clock = HlcClock::with_wall_clock("aa", || 1_000);
+        let a = clock.tick();
+        clock.set_node("bb");
+        let b = clock.tick();
+        assert_eq!(b.node, "bb");
+        assert!((b.millis, b.counter) > (a.millis, a.counter));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! `glovebox backup FILE` and `glovebox restore FILE` (into an empty database).
+//! `glovebox backup FILE` and `glovebox restore FILE` (into an empty database). The
+//! backup keeps every row's HLC and tombstones, and replaces FILE only once the new
+//! backup is complete on disk (see `glovebox_core::export::backup`).
 
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -22,13 +24,13 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<std::sync::Arc<App>> {
 
 pub fn run_backup(args: BackupArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let app = open(args.db)?;
-    let garage = app.garage();
-    let file = std::fs::File::create(&args.file)
-        .with_context(|| format!("creating {}", args.file.display()))?;
-    let mut w = BufWriter::new(file);
-    let n = backup::write(garage, &mut w)?;
-    w.flush()?;
-    writeln!(out, "backed up {n} record(s) to {}", args.file.display())?;
+    let n = backup::write_file(app.garage(), &args.file)
+        .with_context(|| format!("writing {}", args.file.display()))?;
+    writeln!(
+        out,
+        "backed up {n} row(s) (deleted records included, as tombstones) to {}",
+        args.file.display()
+    )?;
     Ok(())
 }
 

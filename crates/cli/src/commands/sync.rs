@@ -1,10 +1,11 @@
-//! `glovebox sync login|now|status|logout`: the sync client from the terminal.
+//! `glovebox sync login|now|status|retry|logout`: the sync client from the terminal.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use glovebox_core::sync::{self, SyncEngine};
+use glovebox_core::Garage;
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
@@ -35,8 +36,11 @@ pub enum SyncCommand {
     },
     /// Push local changes and pull everyone else's, once.
     Now,
-    /// Show the server, this device, and what is waiting to be pushed (no network).
+    /// Show the server, this device, what is waiting to be pushed, and every row that
+    /// could not be applied or pushed, with its reason (no network).
     Status,
+    /// Retry every quarantined row now (they are retried by themselves after an upgrade).
+    Retry,
     /// Revoke this device's token on the server and forget it here.
     Logout,
 }
@@ -53,6 +57,78 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
+}
+
+fn status(garage: &Garage, out: &mut dyn Write) -> anyhow::Result<()> {
+    match sync::load_credentials(garage)? {
+        None => writeln!(out, "Local only: no sync server configured.")?,
+        Some(c) => {
+            writeln!(out, "Server:      {}", c.server_url)?;
+            writeln!(out, "User:        {}", c.user)?;
+            writeln!(out, "Device:      {} ({})", c.device_name, c.device_id)?;
+            if let Some(store) = sync::token_store(garage)? {
+                writeln!(out, "Token:       kept in {}", store.label())?;
+            }
+            writeln!(
+                out,
+                "Pending:     {} local changes",
+                sync::pending_changes(garage)?
+            )?;
+            writeln!(out, "Last synced: {}", when(sync::last_synced_at(garage)?))?;
+            if let Some(r) = sync::last_reset(garage)? {
+                writeln!(out, "Last reset:  {} ({})", when(Some(r.at_ms)), r.reason)?;
+            }
+        }
+    }
+    let rejected: Vec<_> = sync::rejected_rows(garage)?
+        .into_iter()
+        .map(|r| (r.table, r.id, r.rejected_at_ms, r.code, r.reason))
+        .collect();
+    list(
+        out,
+        "Rejected by the server",
+        "not on the server; sent again once edited",
+        &rejected,
+    )?;
+    let quarantined: Vec<_> = sync::quarantined_rows(garage)?
+        .into_iter()
+        .map(|q| (q.table, q.id, q.received_at_ms, q.code, q.reason))
+        .collect();
+    list(
+        out,
+        "Quarantined",
+        "received but not applied; retried after an upgrade",
+        &quarantined,
+    )?;
+    Ok(())
+}
+
+/// Rows listed per kind of problem (a newer Glovebox syncing a table this one lacks can
+/// quarantine thousands).
+const MAX_LISTED: usize = 100;
+
+/// Rows with a problem: (table, id, when, code, reason).
+fn list(
+    out: &mut dyn Write,
+    title: &str,
+    meaning: &str,
+    rows: &[(String, String, i64, String, String)],
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{title} ({}): {meaning}.", rows.len())?;
+    for (table, id, at, code, reason) in rows.iter().take(MAX_LISTED) {
+        writeln!(
+            out,
+            "  {table} {id}  {}  [{code}] {reason}",
+            when(Some(*at))
+        )?;
+    }
+    if rows.len() > MAX_LISTED {
+        writeln!(out, "  … and {} more", rows.len() - MAX_LISTED)?;
+    }
+    Ok(())
 }
 
 fn when(ms: Option<i64>) -> String {
@@ -102,33 +178,36 @@ pub fn run(args: SyncArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 handle.stop().await;
                 r
             })?;
+            if let Some(reason) = &report.reset {
+                writeln!(out, "Started over with the server: {reason}.")?;
+            }
             writeln!(
                 out,
-                "Pushed {} changes ({} new on the server, {} already there, {} superseded); \
-                 pulled {} ({} applied, {} vehicles affected).",
+                "Pushed {} changes ({} new on the server, {} already there, {} superseded, \
+                 {} rejected); pulled {} ({} applied, {} quarantined, {} vehicles affected).",
                 report.pushed,
                 report.push_applied,
                 report.push_duplicate,
                 report.push_stale,
+                report.push_rejected,
                 report.pulled,
                 report.applied,
+                report.quarantined,
                 report.vehicles.len()
             )?;
-        }
-        SyncCommand::Status => match sync::load_credentials(&garage)? {
-            None => writeln!(out, "Local only: no sync server configured.")?,
-            Some(c) => {
-                writeln!(out, "Server:      {}", c.server_url)?;
-                writeln!(out, "User:        {}", c.user)?;
-                writeln!(out, "Device:      {} ({})", c.device_name, c.device_id)?;
-                writeln!(
-                    out,
-                    "Pending:     {} local changes",
-                    sync::pending_changes(&garage)?
-                )?;
-                writeln!(out, "Last synced: {}", when(sync::last_synced_at(&garage)?))?;
+            if report.push_rejected + report.quarantined > 0 {
+                writeln!(out, "See `glovebox sync status` for the rows and reasons.")?;
             }
-        },
+        }
+        SyncCommand::Status => status(&garage, out)?,
+        SyncCommand::Retry => {
+            let r = sync::retry_quarantined(&garage)?;
+            writeln!(
+                out,
+                "Retried quarantined rows: {} applied, {} already superseded, {} still quarantined.",
+                r.applied, r.skipped, r.quarantined
+            )?;
+        }
         SyncCommand::Logout => {
             let r = runtime()?.block_on(sync::logout(&garage));
             writeln!(out, "Logged out; this database is local only now.")?;

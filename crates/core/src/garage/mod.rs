@@ -50,7 +50,8 @@ impl WriteOptions {
     };
 }
 
-const DEVICE_ID_KEY: &str = "device_id";
+/// The HLC node id of this database (`sync::instance` renews it).
+pub(crate) const DEVICE_ID_KEY: &str = "device_id";
 
 /// A transaction writing more records than this for one vehicle leaves that vehicle's
 /// overview stats to be recomputed after it commits (reading back a whole imported
@@ -113,6 +114,8 @@ impl Garage {
     /// Opens (or creates) the garage database at `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<Garage> {
         let store = Arc::new(Store::open(path)?);
+        // Before the clock exists: a restored or copied database takes a new node id.
+        crate::sync::at_open(&store)?;
         let device_id = match store.meta_get(DEVICE_ID_KEY)? {
             Some(id) => id,
             None => {
@@ -121,9 +124,11 @@ impl Garage {
                 id
             }
         };
+        let clock = HlcClock::new(device_id);
+        store.read("hlc.seed", |c| crate::sync::clock::seed(c, &clock))?;
         let garage = Garage {
             store,
-            clock: HlcClock::new(device_id),
+            clock,
             bus: ChangeBus::default(),
             now: time::now_local,
             stats_deferred: AtomicBool::new(false),
@@ -151,6 +156,16 @@ impl Garage {
     /// Whether a write left overview stats to [`Garage::refresh_stats`].
     pub fn stats_deferred(&self) -> bool {
         self.stats_deferred.load(Ordering::SeqCst)
+    }
+
+    /// Replaces the wall clock the HLC follows (millis since the Unix epoch), keeping the
+    /// node id and everything issued so far; for tests of devices whose clock is off.
+    pub fn with_wall_clock(mut self, wall: fn() -> u64) -> Self {
+        let clock = HlcClock::with_wall_clock(self.clock.node(), wall);
+        let (millis, counter) = self.clock.last();
+        clock.seed(&glovebox_protocol::Hlc::new(millis, counter, "0"));
+        self.clock = clock;
+        self
     }
 
     /// Replaces the wall clock used for "today" (date validation, reminders); for tests.
@@ -182,7 +197,7 @@ impl Garage {
         self.store.path()
     }
 
-    pub fn device_id(&self) -> &str {
+    pub fn device_id(&self) -> String {
         self.clock.node()
     }
 
@@ -232,9 +247,13 @@ impl Garage {
         f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
     ) -> Result<T> {
         let (out, touched) = self.store.write(name, |tx| {
+            // Stamps of this transaction go above everything the database holds, whoever
+            // wrote it (another process, a peer whose clock runs ahead): sync::clock.
+            let mark = crate::sync::clock::seed(tx, &self.clock)?;
             let mut w = Writer::new(self, tx, source);
             let out = f(&mut w)?;
             w.flush()?;
+            crate::sync::clock::raise(tx, &self.clock, mark)?;
             let mut touched = std::mem::take(&mut w.touched);
             for (vehicle_id, change, rows) in touched.stats_changes() {
                 let defer = rows > self.defer_stats_rows;

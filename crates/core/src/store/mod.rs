@@ -190,7 +190,7 @@ impl Store {
     }
 
     /// Runs `f` on the writer connection outside a transaction (tests: ANALYZE).
-    #[cfg(test)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
         f(&mut conn)

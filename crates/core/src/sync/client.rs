@@ -1,11 +1,14 @@
-//! The HTTP side: one small reqwest client per engine, speaking protocol version 1.
+//! The HTTP side: one small reqwest client per engine, speaking the protocol version of
+//! `glovebox_protocol::sync`. Paths and methods come from `Endpoint`, error codes from
+//! `ErrorCode`; nothing here is spelled twice.
 
 use std::time::Duration;
 
 use glovebox_protocol::sync::{
-    ErrorBody, LoginRequest, LoginResponse, PullResponse, PushResponse, StatusResponse,
+    ErrorBody, LoginRequest, LoginResponse, PullQuery, PullResponse, PushResponse, StatusResponse,
     PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
+use glovebox_protocol::{Endpoint, Method};
 use reqwest::StatusCode;
 
 use super::SyncError;
@@ -35,12 +38,16 @@ impl Client {
         })
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn request(&self, endpoint: Endpoint) -> reqwest::RequestBuilder {
+        let method = match endpoint.method() {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
         let mut r = self
             .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method, format!("{}{}", self.base, endpoint.path()))
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
-        if let Some(t) = &self.token {
+        if let (Some(t), true) = (&self.token, endpoint.needs_device_token()) {
             r = r.bearer_auth(t);
         }
         r
@@ -56,39 +63,20 @@ impl Client {
             return resp.json().await.map_err(network);
         }
         let body: Option<ErrorBody> = resp.json().await.ok();
-        let message = body
-            .as_ref()
-            .map(|b| b.message.clone())
-            .unwrap_or_else(|| status.to_string());
-        Err(match status {
-            StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
-            StatusCode::UPGRADE_REQUIRED => SyncError::ProtocolTooOld(message),
-            StatusCode::TOO_MANY_REQUESTS => SyncError::RateLimited(message),
-            s if s.is_server_error() => SyncError::Server {
-                status: s.as_u16(),
-                message,
-            },
-            s => SyncError::Rejected {
-                status: s.as_u16(),
-                code: body.map(|b| b.code).unwrap_or_default(),
-                message,
-            },
-        })
+        Err(error_for(status, body))
     }
 
     pub(crate) async fn status(&self) -> Result<StatusResponse, SyncError> {
-        self.send(self.request(reqwest::Method::GET, "/v1/status"))
-            .await
+        self.send(self.request(Endpoint::Status)).await
     }
 
     pub(crate) async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, SyncError> {
-        self.send(self.request(reqwest::Method::POST, "/v1/login").json(req))
-            .await
+        self.send(self.request(Endpoint::Login).json(req)).await
     }
 
     pub(crate) async fn logout(&self) -> Result<(), SyncError> {
         let resp = self
-            .request(reqwest::Method::POST, "/v1/logout")
+            .request(Endpoint::Logout)
             .send()
             .await
             .map_err(network)?;
@@ -105,19 +93,50 @@ impl Client {
     /// The body is serialised once by the caller (it measured its size already).
     pub(crate) async fn push(&self, body: Vec<u8>) -> Result<PushResponse, SyncError> {
         self.send(
-            self.request(reqwest::Method::POST, "/v1/push")
+            self.request(Endpoint::Push)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body),
         )
         .await
     }
 
-    pub(crate) async fn pull(&self, since: u64, limit: usize) -> Result<PullResponse, SyncError> {
-        self.send(
-            self.request(reqwest::Method::GET, "/v1/pull")
-                .query(&[("since", since as usize), ("limit", limit)]),
-        )
-        .await
+    pub(crate) async fn pull(
+        &self,
+        since: u64,
+        limit: usize,
+        epoch: Option<String>,
+    ) -> Result<PullResponse, SyncError> {
+        let query = PullQuery {
+            since,
+            limit: Some(limit),
+            epoch,
+        };
+        self.send(self.request(Endpoint::Pull).query(&query)).await
+    }
+}
+
+/// The error for a non-success answer, by its HTTP status (the code travels along).
+fn error_for(status: StatusCode, body: Option<ErrorBody>) -> SyncError {
+    let message = body
+        .as_ref()
+        .map(|b| b.message.clone())
+        .unwrap_or_else(|| status.to_string());
+    let code = body.map(|b| b.code).unwrap_or_default();
+    match status {
+        StatusCode::UNAUTHORIZED => SyncError::Unauthorized(message),
+        StatusCode::UPGRADE_REQUIRED => SyncError::ProtocolTooOld(message),
+        StatusCode::TOO_MANY_REQUESTS => SyncError::RateLimited(message),
+        s if s.is_server_error() => SyncError::Server {
+            status: s.as_u16(),
+            message,
+        },
+        // 409 (`epoch_changed`, `cursor_ahead`: the server forgot) and 413 (too large)
+        // among them: `SyncError::means_server_forgot`, `is_too_large`.
+        s => SyncError::Rejected {
+            status: s.as_u16(),
+            code,
+            message,
+        },
     }
 }
 

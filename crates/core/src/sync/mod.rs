@@ -1,31 +1,55 @@
-//! The sync client: one background task per open database (see `engine`), pushing dirty
-//! rows and pulling the server's changes (protocol in docs/SYNC.md).
+//! The sync client: one background task per open database (see `engine` and `round`),
+//! pushing dirty rows and pulling the server's changes (protocol in docs/SYNC.md).
 //!
 //! The API the shells use:
-//! - [`login`] → [`Credentials`], saved with [`save_credentials`] (local_meta + token file)
-//! - [`SyncEngine::start`]`(garage, config)` → [`SyncHandle`] { `status()`, `sync_now()`, `stop()` }
+//! - [`login`] → [`Credentials`], saved with [`save_credentials`] (the token in the
+//!   keychain or a private file, see [`TokenStore`]; the rest in local_meta)
+//! - [`SyncEngine::start`]`(garage, config)` → [`SyncHandle`] { `status()`, `subscribe()`,
+//!   `sync_now()`, `stop()` }
 //! - [`load_config`] at start-up: `None` means local-only mode, and then nothing ever
 //!   touches the network.
 //! - [`logout`] revokes the token on the server (best effort) and forgets it here.
+//! - [`pending_changes`], [`counts`], [`quarantined_rows`], [`rejected_rows`],
+//!   [`token_store`], [`last_reset`] for the Settings → Sync view; [`retry_quarantined`]
+//!   on request.
+//!
+//! The pieces: `apply` (per-row apply, decode → validate → write, with `decode`),
+//! `quarantine` and `rejected` (what could not be applied or pushed), `cursor` (cursor,
+//! epoch and reset), `clock` (the HLC high-water mark), `instance` (a restored or copied
+//! database), `token` (where the token lives), `rows` (dirty rows), `client` (HTTP).
 
+mod apply;
 mod client;
+pub(crate) mod clock;
+mod cursor;
+mod decode;
 mod engine;
+mod instance;
+mod push;
+mod quarantine;
+mod rejected;
+mod round;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod token;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use glovebox_protocol::sync::LoginRequest;
 use glovebox_protocol::HlcError;
 use serde::{Deserialize, Serialize};
 
+pub use apply::ApplyOutcome;
 pub use engine::{SyncEngine, SyncHandle, SyncReport};
-pub use rows::ApplyOutcome;
+pub use quarantine::QuarantinedRow;
+pub use rejected::RejectedRow;
+pub use token::TokenStore;
 
-use crate::store::{meta_get, meta_set};
+use crate::events::ChangeSource;
+use crate::store::{meta_get, meta_set, Store};
 use crate::Garage;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,18 +83,67 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// The server does not hold what this device synced with it (409: restored from an
+    /// older copy, a new database at the same address, a re-created account, or an epoch
+    /// or cursor that no longer fits): the engine resets and sends everything again.
+    pub fn means_server_forgot(&self) -> bool {
+        matches!(self, SyncError::Rejected { status: 409, .. })
+    }
+
+    /// A request too large for the server (413): the engine halves the batch.
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, SyncError::Rejected { status: 413, .. })
+    }
+
+    /// "The server forgot", made by the client itself (an epoch or a cursor that does
+    /// not fit what it remembers).
+    pub(crate) fn server_forgot(
+        code: glovebox_protocol::sync::ErrorCode,
+        message: impl Into<String>,
+    ) -> SyncError {
+        SyncError::Rejected {
+            status: code.status(),
+            code: code.as_str().to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// Stable, machine-readable code (for the shells).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Network(_) => "sync_network",
+            SyncError::Unauthorized(_) => "sync_unauthorized",
+            SyncError::ProtocolTooOld(_) => "sync_protocol_too_old",
+            SyncError::RateLimited(_) => "sync_rate_limited",
+            SyncError::Server { .. } => "sync_server",
+            e if e.means_server_forgot() => "sync_server_forgot",
+            e if e.is_too_large() => "sync_too_large",
+            SyncError::Rejected { .. } => "sync_rejected",
+            SyncError::Protocol(_) => "sync_protocol",
+            SyncError::Clock(_) => "sync_clock",
+            SyncError::NotConfigured => "sync_not_configured",
+            SyncError::Stopped => "sync_stopped",
+            SyncError::Local(e) => e.code(),
+        }
+    }
+
     /// Worth retrying later by itself (the server or network may come back); the others
     /// need a person (log in again, update, fix the clock).
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            SyncError::Network(_) | SyncError::Server { .. } | SyncError::RateLimited(_)
+            SyncError::Network(_)
+                | SyncError::Server { .. }
+                | SyncError::RateLimited(_)
+                // A reply cut mid-body reads as undecodable.
+                | SyncError::Protocol(_)
         )
     }
 }
 
-/// What a device needs to talk to its server. The token is a secret: it is kept in a
-/// 0600 file beside the database, not in the database.
+/// What a device needs to talk to its server. The token is a secret: it is kept in the
+/// keychain or a 0600 file beside the database (see [`TokenStore`]), never in the
+/// database.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     pub server_url: String,
@@ -176,42 +249,26 @@ pub struct SyncStatus {
     pub state: SyncState,
     /// Millis since the Unix epoch of the last round that completed.
     pub last_synced_at_ms: Option<i64>,
-    /// Local changes not yet on the server.
+    /// Local changes not yet on the server (leaving out versions the server rejected:
+    /// [`counts`] and [`rejected_rows`] have those).
     pub pending: u64,
 }
 
-// local_meta keys (the token itself is in the token file).
+// local_meta keys (the token itself is in the keychain or the token file).
 const META_SERVER_URL: &str = "sync.server_url";
 const META_USER: &str = "sync.user";
 const META_DEVICE_NAME: &str = "sync.device_name";
 const META_DEVICE_ID: &str = "sync.device_id";
 const META_DELETE: &str = "DELETE FROM local_meta WHERE key = ?1";
 
-/// Where the token lives: beside the database, readable by its owner only.
+/// The token file's path (used when no keychain answers; see [`token_store`]).
 pub fn token_path(garage: &Garage) -> PathBuf {
-    let mut p = garage.store().path().as_os_str().to_owned();
-    p.push(".sync-token");
-    PathBuf::from(p)
+    token::file_path(garage.store().path())
 }
 
-fn write_token(path: &std::path::Path, token: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    // An existing file keeps its old mode on open; tighten it explicitly.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(token.as_bytes())?;
-    f.sync_all()
+/// Where this database's token is kept, `None` when it is not logged in.
+pub fn token_store(garage: &Garage) -> Result<Option<TokenStore>, SyncError> {
+    Ok(token::kind(garage.store())?)
 }
 
 /// Logs in with a user name and password and registers this device.
@@ -247,21 +304,26 @@ pub async fn login(
 
 /// Saves credentials. If they name a different server or user than before, every local
 /// row is marked for pushing and the pull cursor restarts, so the new account receives
-/// the whole garage and this device receives the account's.
+/// the whole garage and this device receives the account's. Every login is a new device
+/// for the server, and takes a new HLC node id here too: a database copied before it was
+/// first logged in must not share one with its original.
 pub fn save_credentials(garage: &Garage, c: &Credentials) -> Result<(), SyncError> {
-    write_token(&token_path(garage), &c.token).map_err(crate::Error::from)?;
-    garage.store().write("sync.save_credentials", |tx| {
+    let store = garage.store();
+    token::save(store, &c.token)?;
+    let node = store.write("sync.save_credentials", |tx| {
         let same_account = meta_get(tx, META_SERVER_URL)?.as_deref() == Some(&c.server_url)
             && meta_get(tx, META_USER)?.as_deref() == Some(&c.user);
         if !same_account {
-            rows::reset_for_new_account(tx)?;
+            cursor::reset(tx, &format!("signed in to {} as {}", c.server_url, c.user))?;
         }
         meta_set(tx, META_SERVER_URL, &c.server_url)?;
         meta_set(tx, META_USER, &c.user)?;
         meta_set(tx, META_DEVICE_NAME, &c.device_name)?;
         meta_set(tx, META_DEVICE_ID, &c.device_id)?;
-        Ok(())
+        instance::new_node_id(tx)
     })?;
+    garage.clock().set_node(node);
+    instance::adopt(store)?;
     Ok(())
 }
 
@@ -271,10 +333,8 @@ pub fn load_credentials(garage: &Garage) -> Result<Option<Credentials>, SyncErro
     let Some(server_url) = store.meta_get(META_SERVER_URL)? else {
         return Ok(None);
     };
-    let token = match std::fs::read_to_string(token_path(garage)) {
-        Ok(t) => t.trim().to_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(crate::Error::from(e).into()),
+    let Some(token) = token::load(store)? else {
+        return Ok(None);
     };
     Ok(Some(Credentials {
         server_url,
@@ -306,17 +366,14 @@ pub async fn logout(garage: &Garage) -> Result<(), SyncError> {
         }
         None => Ok(()),
     };
-    match std::fs::remove_file(token_path(garage)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(crate::Error::from(e).into()),
-    }
+    token::delete(garage.store())?;
     garage.store().write("sync.logout", |tx| {
         for key in [META_SERVER_URL, META_DEVICE_ID] {
             tx.prepare_cached(META_DELETE)?.execute([key])?;
         }
         Ok(())
     })?;
+    instance::forget(garage.store())?;
     remote
 }
 
@@ -328,7 +385,166 @@ pub fn last_synced_at(garage: &Garage) -> Result<Option<i64>, SyncError> {
         .and_then(|s| s.parse().ok()))
 }
 
-/// Local changes not yet pushed.
+/// Local changes not yet pushed (versions the server rejected are counted by
+/// [`rejected_rows`] instead).
 pub fn pending_changes(garage: &Garage) -> Result<u64, SyncError> {
     Ok(garage.store().read("sync.count_dirty", rows::count_dirty)?)
+}
+
+/// Pulled rows this build could not apply, newest first, with their reasons.
+pub fn quarantined_rows(garage: &Garage) -> Result<Vec<QuarantinedRow>, SyncError> {
+    Ok(garage
+        .store()
+        .read("sync.quarantine_list", quarantine::list)?)
+}
+
+/// Local versions the server refused, newest first, with its reasons.
+pub fn rejected_rows(garage: &Garage) -> Result<Vec<RejectedRow>, SyncError> {
+    Ok(garage.store().read("sync.rejected_list", rejected::list)?)
+}
+
+/// Retries every quarantined row now (they are retried by themselves after an upgrade).
+pub fn retry_quarantined(garage: &Garage) -> Result<ApplyOutcome, SyncError> {
+    let ctx = apply::ApplyCtx::sync_at(garage.clock().wall_millis());
+    Ok(garage.write(
+        "sync.quarantine_retry",
+        ChangeSource::Sync,
+        |tx, touched| {
+            let out = quarantine::retry(tx, quarantine::Retry::All, &ctx, touched)?;
+            garage.fold_seen(&out);
+            Ok(out)
+        },
+    )?)
+}
+
+/// The last time this device started over with its server, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastReset {
+    pub at_ms: i64,
+    pub reason: String,
+}
+
+pub fn last_reset(garage: &Garage) -> Result<Option<LastReset>, SyncError> {
+    Ok(garage
+        .store()
+        .read("sync.last_reset", cursor::last_reset)?
+        .map(|(at_ms, reason)| LastReset { at_ms, reason }))
+}
+
+/// What waits, for a badge: changes to push, rows that could not be applied, versions the
+/// server refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Counts {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub pending: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub quarantined: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub rejected: u64,
+}
+
+/// The three counts at once (one read).
+pub fn counts(garage: &Garage) -> Result<Counts, SyncError> {
+    Ok(garage.store().read("sync.counts", |c| {
+        Ok(Counts {
+            pending: rows::count_dirty(c)?,
+            quarantined: quarantine::count(c)?,
+            rejected: rejected::count(c)?,
+        })
+    })?)
+}
+
+/// Every row of every synced table as a `SyncRow`, vehicles first, each table by id (the
+/// backup's content).
+pub(crate) fn for_each_row(
+    conn: &rusqlite::Connection,
+    mut f: impl FnMut(glovebox_protocol::sync::SyncRow) -> crate::Result<()>,
+) -> crate::Result<()> {
+    for table in glovebox_protocol::SyncTable::ALL {
+        let cols = rows::data_columns(conn, table)?;
+        let mut stmt = conn.prepare(&format!("{} ORDER BY id", rows::select_rows(table, &cols)))?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            f(rows::row_from_sql(r, table, &cols)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes rows of a backup as they are (HLCs, tombstones), dirty so they reach the server,
+/// after the same checks as pulled rows; the first row that fails fails the whole
+/// restore. Returns the live rows restored per kind.
+pub(crate) fn restore_rows(
+    garage: &Garage,
+    rows: &[glovebox_protocol::sync::SyncRow],
+) -> crate::Result<crate::garage::BatchSummary> {
+    let ctx = apply::ApplyCtx {
+        now_ms: None,
+        dirty: true,
+        on_problem: apply::OnProblem::Fail,
+    };
+    garage.write("restore.rows", ChangeSource::Import, |tx, touched| {
+        let out = apply::apply_rows(tx, rows, &ctx, touched)?;
+        garage.fold_seen(&out);
+        let mut s = crate::garage::BatchSummary::default();
+        for r in rows.iter().filter(|r| !r.deleted) {
+            match glovebox_protocol::SyncTable::from_name(&r.table) {
+                Some(glovebox_protocol::SyncTable::Vehicles) => s.vehicles += 1,
+                Some(glovebox_protocol::SyncTable::FuelRecords) => s.fuel += 1,
+                Some(glovebox_protocol::SyncTable::ServiceRecords) => s.service += 1,
+                Some(glovebox_protocol::SyncTable::OdometerRecords) => s.odometer += 1,
+                Some(glovebox_protocol::SyncTable::Reminders) => s.reminders += 1,
+                Some(glovebox_protocol::SyncTable::ReminderCompletions) => s.completions += 1,
+                None => {}
+            }
+        }
+        Ok(s)
+    })
+}
+
+/// Runs when a database opens, before its clock is made: notices a restored or copied
+/// database (`instance`) and, after an upgrade, retries quarantined rows and moves
+/// unreadable ones out of the way (`quarantine`).
+pub(crate) fn at_open(store: &Store) -> crate::Result<()> {
+    if let Some(reason) = instance::check_at_open(store)? {
+        tracing::warn!("{reason}: this device will send everything again on its next sync");
+    }
+    quarantine::at_open(store)
+}
+
+/// This build's version as quarantine and rejection entries record it: the package
+/// version plus a fingerprint of what it can read (schema version and every code it
+/// knows), so a build that learned a value retries what an older one could not apply.
+pub(crate) fn app_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        use crate::units::{Currency, DistanceUnit, EconomyUnit, FuelKind, VolumeUnit};
+        let mut known: Vec<String> = vec![crate::store::SUPPORTED_SCHEMA_VERSION.to_string()];
+        known.extend(FuelKind::ALL.iter().map(|k| k.code().to_owned()));
+        known.extend(DistanceUnit::ALL.iter().map(|k| k.code().to_owned()));
+        known.extend(VolumeUnit::ALL.iter().map(|k| k.code().to_owned()));
+        known.extend(EconomyUnit::ALL.iter().map(|k| k.code().to_owned()));
+        known.extend(Currency::all().map(|c| c.code().to_owned()));
+        known.extend(
+            crate::service::ServiceKind::ALL
+                .iter()
+                .map(|k| k.code().to_owned()),
+        );
+        known.extend(
+            [
+                crate::reminders::Schedule::Fixed,
+                crate::reminders::Schedule::FromCompletion,
+            ]
+            .iter()
+            .map(|s| s.code().to_owned()),
+        );
+        // FNV-1a: stable across builds and platforms (std's hasher is not).
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in known.join(",").bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), h as u32)
+    })
 }

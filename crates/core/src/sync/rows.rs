@@ -1,38 +1,42 @@
-//! The database side of sync: reading dirty rows, clearing them once the server has them,
-//! and applying pulled rows through the Garage write path.
+//! The database side of a push: reading dirty rows as `SyncRow`s, marking acknowledged
+//! versions clean, counting what is pending; plus the column lists and value conversions
+//! that apply and backup share.
 //!
 //! Rows travel generically (`SyncRow { table, id, hlc, deleted, data }`). Column lists
 //! come from the schema itself (`pragma_table_info`), so a migration that adds a column
-//! syncs it without touching this file; table names only ever come from
-//! `SYNCED_TABLES`, never from the wire, which is why building SQL text here is safe.
+//! syncs it without touching this file; table names only ever come from `SyncTable`,
+//! never from the wire, which is why building SQL text here is safe.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
-use glovebox_protocol::sync::{SyncRow, SYNCED_TABLES};
-use glovebox_protocol::Hlc;
+use glovebox_protocol::rows::SYNC_COLUMNS;
+use glovebox_protocol::sync::SyncRow;
+use glovebox_protocol::{Hlc, SyncTable};
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{Connection, Row};
 
-use super::SyncError;
-use crate::events::{ChangeSource, RecordKind};
-use crate::store::{meta_get, meta_set};
-use crate::{time, Error, Garage};
+use crate::events::RecordKind;
+use crate::Error;
 
-/// Columns every synced table has and that travel outside `data`.
-const SYNC_COLUMNS: [&str; 5] = ["id", "hlc", "deleted", "dirty", "updated_at"];
 const TABLE_COLUMNS: &str = "SELECT name FROM pragma_table_info(?1) ORDER BY cid";
 
-pub(crate) const META_CURSOR: &str = "sync.cursor";
 pub(crate) const META_LAST_SYNCED: &str = "sync.last_synced_at";
 
-pub(crate) fn kind_of(table: &str) -> Option<RecordKind> {
-    RecordKind::ALL.into_iter().find(|k| k.table() == table)
+pub(crate) fn kind_of(table: SyncTable) -> RecordKind {
+    match table {
+        SyncTable::Vehicles => RecordKind::Vehicle,
+        SyncTable::FuelRecords => RecordKind::Fuel,
+        SyncTable::ServiceRecords => RecordKind::Service,
+        SyncTable::OdometerRecords => RecordKind::Odometer,
+        SyncTable::Reminders => RecordKind::Reminder,
+        SyncTable::ReminderCompletions => RecordKind::ReminderCompletion,
+    }
 }
 
 /// The table's domain columns (everything but the sync columns), in schema order.
-fn data_columns(conn: &Connection, table: &str) -> crate::Result<Vec<String>> {
+pub(crate) fn data_columns(conn: &Connection, table: SyncTable) -> crate::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(TABLE_COLUMNS)?;
-    let names = stmt.query_map([table], |r| r.get::<_, String>(0))?;
+    let names = stmt.query_map([table.name()], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for n in names {
         let n = n?;
@@ -41,6 +45,19 @@ fn data_columns(conn: &Connection, table: &str) -> crate::Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// Column lists per table, read once per transaction.
+#[derive(Default)]
+pub(crate) struct Columns(HashMap<SyncTable, Vec<String>>);
+
+impl Columns {
+    pub(crate) fn of(&mut self, conn: &Connection, table: SyncTable) -> crate::Result<&[String]> {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.0.entry(table) {
+            e.insert(data_columns(conn, table)?);
+        }
+        Ok(self.0.get(&table).map(Vec::as_slice).unwrap_or_default())
+    }
 }
 
 fn to_json(v: ValueRef<'_>) -> crate::Result<serde_json::Value> {
@@ -55,7 +72,8 @@ fn to_json(v: ValueRef<'_>) -> crate::Result<serde_json::Value> {
     })
 }
 
-fn from_json(v: &serde_json::Value) -> Option<Value> {
+/// A JSON scalar as an SQL value; `None` for arrays and objects.
+pub(crate) fn from_json(v: &serde_json::Value) -> Option<Value> {
     Some(match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Integer(i64::from(*b)),
@@ -68,6 +86,37 @@ fn from_json(v: &serde_json::Value) -> Option<Value> {
     })
 }
 
+/// `SELECT id, hlc, deleted, <cols> FROM table`: the head of every row read.
+pub(crate) fn select_rows(table: SyncTable, cols: &[String]) -> String {
+    format!(
+        "SELECT id, hlc, deleted, {} FROM {}",
+        cols.join(", "),
+        table.name()
+    )
+}
+
+/// One row of a `select_rows` query as a `SyncRow`.
+pub(crate) fn row_from_sql(
+    r: &Row<'_>,
+    table: SyncTable,
+    cols: &[String],
+) -> crate::Result<SyncRow> {
+    let hlc: String = r.get(1)?;
+    let mut data = serde_json::Map::with_capacity(cols.len());
+    for (i, c) in cols.iter().enumerate() {
+        data.insert(c.clone(), to_json(r.get_ref(3 + i)?)?);
+    }
+    Ok(SyncRow {
+        table: table.name().to_owned(),
+        id: r.get(0)?,
+        hlc: hlc
+            .parse()
+            .map_err(|e: glovebox_protocol::HlcError| Error::Corrupt(e.to_string()))?,
+        deleted: r.get(2)?,
+        data,
+    })
+}
+
 /// Up to `limit` dirty rows, vehicles first (so a fresh device tends to learn a vehicle
 /// before its records), each table in (hlc, id) order.
 #[cfg(test)]
@@ -76,25 +125,25 @@ pub(crate) fn read_dirty(conn: &Connection, limit: usize) -> crate::Result<Vec<S
 }
 
 /// Where a read of dirty rows stopped: table, hlc and id of the last row read.
-pub(crate) type DirtyPosition = (String, String, String);
+pub(crate) type DirtyPosition = (SyncTable, String, String);
 
 /// Like `read_dirty`, but only rows after `after` in that order. The push loop reads the
 /// next batch while the previous one is still dirty (its acknowledgement is being written),
 /// so it must not see that batch again. The id breaks ties: a vehicle delete stamps all
-/// of its records with one HLC.
+/// of its records with one HLC. Versions the server rejected are left out (see `rejected`).
 pub(crate) fn read_dirty_after(
     conn: &Connection,
     limit: usize,
     after: Option<&DirtyPosition>,
 ) -> crate::Result<Vec<SyncRow>> {
     let start = after.map_or(0, |p| {
-        SYNCED_TABLES
+        SyncTable::ALL
             .iter()
             .position(|t| *t == p.0)
-            .unwrap_or(SYNCED_TABLES.len())
+            .unwrap_or(SyncTable::ALL.len())
     });
     let mut out = Vec::new();
-    for (i, table) in SYNCED_TABLES.iter().enumerate().skip(start) {
+    for (i, table) in SyncTable::ALL.into_iter().enumerate().skip(start) {
         if out.len() >= limit {
             break;
         }
@@ -105,10 +154,12 @@ pub(crate) fn read_dirty_after(
             _ => ("", ""),
         };
         let cols = data_columns(conn, table)?;
+        let t = table.name();
         let sql = format!(
-            "SELECT id, hlc, deleted, {} FROM {table} WHERE dirty = 1 AND (hlc, id) > (?2, ?3) \
+            "{} WHERE dirty = 1 AND (hlc, id) > (?2, ?3) AND NOT EXISTS \
+             (SELECT 1 FROM sync_rejected r WHERE r.tbl = '{t}' AND r.id = {t}.id AND r.hlc = {t}.hlc) \
              ORDER BY hlc, id LIMIT ?1",
-            cols.join(", ")
+            select_rows(table, &cols)
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params![
@@ -117,29 +168,22 @@ pub(crate) fn read_dirty_after(
             id_after
         ])?;
         while let Some(r) = rows.next()? {
-            let hlc: String = r.get(1)?;
-            let mut data = serde_json::Map::with_capacity(cols.len());
-            for (i, c) in cols.iter().enumerate() {
-                data.insert(c.clone(), to_json(r.get_ref(3 + i)?)?);
-            }
-            out.push(SyncRow {
-                table: (*table).to_owned(),
-                id: r.get(0)?,
-                hlc: hlc
-                    .parse()
-                    .map_err(|e: glovebox_protocol::HlcError| Error::Corrupt(e.to_string()))?,
-                deleted: r.get(2)?,
-                data,
-            });
+            out.push(row_from_sql(r, table, &cols)?);
         }
     }
     Ok(out)
 }
 
+/// Local changes not on the server yet, leaving out versions the server rejected (they
+/// are listed separately).
 pub(crate) fn count_dirty(conn: &Connection) -> crate::Result<u64> {
     let mut n = 0u64;
-    for table in SYNCED_TABLES {
-        let sql = format!("SELECT count(*) FROM {table} WHERE dirty = 1");
+    for table in SyncTable::ALL {
+        let t = table.name();
+        let sql = format!(
+            "SELECT count(*) FROM {t} WHERE dirty = 1 AND NOT EXISTS \
+             (SELECT 1 FROM sync_rejected r WHERE r.tbl = '{t}' AND r.id = {t}.id AND r.hlc = {t}.hlc)"
+        );
         n += conn
             .prepare_cached(&sql)?
             .query_row([], |r| r.get::<_, i64>(0))? as u64;
@@ -149,134 +193,19 @@ pub(crate) fn count_dirty(conn: &Connection) -> crate::Result<u64> {
 
 /// Marks pushed versions clean. Matching on the HLC too means a row edited again while its
 /// older version was in flight stays dirty and goes out in the next batch.
-pub(crate) fn clear_dirty(conn: &Connection, rows: &[(String, String, Hlc)]) -> crate::Result<()> {
-    for table in SYNCED_TABLES {
-        let sql = format!("UPDATE {table} SET dirty = 0 WHERE id = ?1 AND hlc = ?2");
+pub(crate) fn clear_dirty(
+    conn: &Connection,
+    rows: &[(SyncTable, String, Hlc)],
+) -> crate::Result<()> {
+    for table in SyncTable::ALL {
+        let sql = format!(
+            "UPDATE {} SET dirty = 0 WHERE id = ?1 AND hlc = ?2",
+            table.name()
+        );
         let mut stmt = conn.prepare_cached(&sql)?;
         for (_, id, hlc) in rows.iter().filter(|r| r.0 == table) {
             stmt.execute(rusqlite::params![id, hlc.to_string()])?;
         }
     }
     Ok(())
-}
-
-/// After logging in to a (possibly different) account every local row must reach it, and
-/// the pull cursor of the old account means nothing there.
-pub(crate) fn reset_for_new_account(conn: &Connection) -> crate::Result<()> {
-    for table in SYNCED_TABLES {
-        conn.prepare_cached(&format!("UPDATE {table} SET dirty = 1 WHERE dirty = 0"))?
-            .execute([])?;
-    }
-    meta_set(conn, META_CURSOR, "0")?;
-    Ok(())
-}
-
-pub(crate) fn cursor(conn: &Connection) -> crate::Result<u64> {
-    Ok(meta_get(conn, META_CURSOR)?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0))
-}
-
-/// What applying one pulled page did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ApplyOutcome {
-    /// Rows newer than the local version, now stored.
-    pub applied: usize,
-    /// Rows the local database already had in this or a newer version.
-    pub skipped: usize,
-    /// Vehicles whose data changed.
-    pub vehicles: BTreeSet<String>,
-}
-
-impl Garage {
-    /// Applies a pulled page and saves the pull cursor in the same transaction, so a crash
-    /// either keeps both or neither. Each row wins only if its HLC is greater than the
-    /// local one (last writer wins; the node id inside the HLC breaks ties). Applied rows
-    /// are clean (not pushed back) and produce change events with source Sync.
-    pub fn apply_remote(&self, rows: &[SyncRow], cursor: u64) -> Result<ApplyOutcome, SyncError> {
-        // Refuse the whole page before writing anything if a clock is too far ahead.
-        for row in rows {
-            self.clock().observe(&row.hlc)?;
-        }
-        let out = self.write("sync.apply", ChangeSource::Sync, |tx, touched| {
-            let mut out = ApplyOutcome::default();
-            let now = time::now_millis();
-            let mut columns: std::collections::HashMap<&str, Vec<String>> = Default::default();
-            for row in rows {
-                let Some(kind) = kind_of(&row.table) else {
-                    // A table a newer Glovebox syncs and this one does not know yet.
-                    out.skipped += 1;
-                    continue;
-                };
-                let cols = match columns.get(row.table.as_str()) {
-                    Some(c) => c,
-                    None => columns
-                        .entry(kind.table())
-                        .or_insert(data_columns(tx, kind.table())?),
-                };
-                let mut names = vec!["id".to_owned()];
-                let mut values = vec![Value::Text(row.id.clone())];
-                for c in cols {
-                    // Columns this build does not know are ignored; missing ones take
-                    // the schema default.
-                    if let Some(v) = row.data.get(c) {
-                        let v = from_json(v).ok_or_else(|| {
-                            Error::Corrupt(format!(
-                                "column {c} of {} {} is not a scalar",
-                                row.table, row.id
-                            ))
-                        })?;
-                        names.push(c.clone());
-                        values.push(v);
-                    }
-                }
-                names.extend(["hlc", "deleted", "dirty", "updated_at"].map(String::from));
-                values.extend([
-                    Value::Text(row.hlc.to_string()),
-                    Value::Integer(i64::from(row.deleted)),
-                    Value::Integer(0),
-                    Value::Integer(now),
-                ]);
-                let placeholders: Vec<String> =
-                    (1..=names.len()).map(|i| format!("?{i}")).collect();
-                let updates: Vec<String> = names[1..]
-                    .iter()
-                    .map(|n| format!("{n} = excluded.{n}"))
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {} \
-                     WHERE excluded.hlc > {t}.hlc",
-                    names.join(", "),
-                    placeholders.join(", "),
-                    updates.join(", "),
-                    t = row.table,
-                );
-                let n = tx.prepare_cached(&sql)?.execute(params_from_iter(values))?;
-                if n == 0 {
-                    out.skipped += 1;
-                    continue;
-                }
-                out.applied += 1;
-                let vehicle_id = match (kind, row.data.get("vehicle_id")) {
-                    (RecordKind::Vehicle, _) => row.id.clone(),
-                    (_, Some(serde_json::Value::String(v))) => v.clone(),
-                    // Not in the payload (an older client?): the stored row knows.
-                    _ => vehicle_of(tx, &row.table, &row.id)?.unwrap_or_default(),
-                };
-                touched.add(&vehicle_id, kind);
-                out.vehicles.insert(vehicle_id);
-            }
-            meta_set(tx, META_CURSOR, &cursor.to_string())?;
-            Ok(out)
-        })?;
-        Ok(out)
-    }
-}
-
-fn vehicle_of(conn: &Connection, table: &str, id: &str) -> crate::Result<Option<String>> {
-    let sql = format!("SELECT vehicle_id FROM {table} WHERE id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
 }

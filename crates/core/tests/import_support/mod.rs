@@ -57,8 +57,9 @@ pub fn snapshot(g: &Garage) -> String {
     backup::write(g, &mut out).unwrap();
     let s = String::from_utf8(out).unwrap();
     let i = s.find("\"created_at\"").unwrap();
-    let j = i + s[i..].find(",\"vehicles\"").unwrap();
-    format!("{}{}", &s[..i], &s[j..])
+    // The first `,"` after the key ends its value (a timestamp).
+    let j = i + s[i..].find(",\"").unwrap();
+    format!("{}{}", &s[..i], &s[j + 1..])
 }
 
 pub fn vehicle(g: &Garage, name: &str) -> Vehicle {

@@ -6,6 +6,7 @@ export type SyncStatus = {
  */
 last_synced_at_ms: number | null, 
 /**
- * Local changes not yet on the server.
+ * Local changes not yet on the server (leaving out versions the server rejected:
+ * [`counts`] and [`rejected_rows`] have those).
  */
 pending: number, } & ({ "state": "local_only" } | { "state": "offline", reason: string, } | { "state": "idle" } | { "state": "syncing", done: number, total: number, } | { "state": "error", reason: string, });

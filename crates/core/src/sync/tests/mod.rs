@@ -1,25 +1,32 @@
-//! Database-side sync rules, without a server: LWW apply, cursor with the page, drift
-//! refusal, and dirty clearing that spares newer edits.
+//! Database-side sync rules, without a server: LWW apply, cursor with the page and dirty
+//! clearing that spares newer edits (here); per-row checks and quarantine (`apply`); the
+//! HLC high-water mark, rejected versions, a restored or copied database and backups
+//! (`local`).
 
+mod apply;
+mod local;
+
+use chrono::NaiveDate;
 use glovebox_protocol::sync::SyncRow;
-use glovebox_protocol::Hlc;
+use glovebox_protocol::{Hlc, SyncTable};
 
 use super::rows::{self, clear_dirty, read_dirty};
-use super::SyncError;
+use super::{cursor, quarantine, quarantined_rows, rejected};
 use crate::fuel::FuelInput;
+use crate::reminders::{ReminderInput, Schedule, Thresholds};
 use crate::vehicles::VehicleInput;
-use crate::{Garage, WriteOptions};
+use crate::{Garage, RecordKind, WriteOptions};
 
-fn garage() -> (tempfile::TempDir, Garage) {
+pub(super) fn garage() -> (tempfile::TempDir, Garage) {
     let dir = tempfile::tempdir().unwrap();
     let g = Garage::open(dir.path().join("g.db")).unwrap();
     (dir, g)
 }
 
-fn fuel(vehicle_id: &str, notes: &str) -> FuelInput {
+pub(super) fn fuel(vehicle_id: &str, notes: &str) -> FuelInput {
     FuelInput {
         vehicle_id: vehicle_id.into(),
-        occurred_at: chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+        occurred_at: NaiveDate::from_ymd_opt(2024, 3, 1)
             .unwrap()
             .and_hms_opt(9, 0, 0)
             .unwrap(),
@@ -34,12 +41,42 @@ fn fuel(vehicle_id: &str, notes: &str) -> FuelInput {
     }
 }
 
-fn dirty(g: &Garage) -> Vec<SyncRow> {
+pub(super) fn dirty(g: &Garage) -> Vec<SyncRow> {
     g.store().read("t", |c| read_dirty(c, 1000)).unwrap()
 }
 
-fn pending(g: &Garage) -> u64 {
+pub(super) fn pending(g: &Garage) -> u64 {
     super::pending_changes(g).unwrap()
+}
+
+pub(super) fn saved_cursor(g: &Garage) -> u64 {
+    g.store().read("t", cursor::load).unwrap().cursor
+}
+
+pub(super) fn now_ms() -> u64 {
+    crate::time::now_millis() as u64
+}
+
+/// Every row of `g` (as a backup sees it).
+pub(super) fn all_rows(g: &Garage) -> Vec<SyncRow> {
+    g.store()
+        .read("t", |c| {
+            let mut out = Vec::new();
+            crate::sync::for_each_row(c, |r| {
+                out.push(r);
+                Ok(())
+            })?;
+            Ok(out)
+        })
+        .unwrap()
+}
+
+pub(super) fn hlc_of(g: &Garage, table: SyncTable, id: &str) -> Hlc {
+    all_rows(g)
+        .into_iter()
+        .find(|r| r.table == table.name() && r.id == id)
+        .unwrap()
+        .hlc
 }
 
 #[test]
@@ -54,11 +91,11 @@ fn rows_read_on_one_device_apply_identically_on_another() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].table, "vehicles", "vehicles go first");
     let out = b.apply_remote(&rows, 7).unwrap();
-    assert_eq!(out.applied, 2);
+    assert_eq!((out.applied, out.quarantined), (2, 0));
     assert_eq!(b.fuel_record(&v.id, &f.id).unwrap(), f);
     assert_eq!(b.vehicle(&v.id).unwrap(), v);
     assert_eq!(pending(&b), 0, "applied rows are clean");
-    assert_eq!(b.store().read("t", rows::cursor).unwrap(), 7);
+    assert_eq!(saved_cursor(&b), 7);
 }
 
 #[test]
@@ -72,7 +109,6 @@ fn last_writer_wins_by_hlc_both_ways() {
     b.apply_remote(&dirty(&a), 2).unwrap();
     let old = dirty(&a);
     // b edits later: a's old version must not overwrite it.
-    b.clock().observe(&old[1].hlc).unwrap();
     b.update_fuel(&f.id, &fuel(&v.id, "b1"), WriteOptions::CONFIRMED)
         .unwrap();
     let out = b.apply_remote(&old, 3).unwrap();
@@ -89,22 +125,34 @@ fn last_writer_wins_by_hlc_both_ways() {
 }
 
 #[test]
-fn a_clock_too_far_ahead_refuses_the_whole_page() {
+fn a_row_stamped_too_far_ahead_is_quarantined_and_the_rest_applies() {
     let (_d1, a) = garage();
     let (_d2, b) = garage();
-    a.create_vehicle(&VehicleInput::new("Golf")).unwrap();
+    let v = a.create_vehicle(&VehicleInput::new("Golf")).unwrap();
+    a.add_fuel(&fuel(&v.id, "x"), WriteOptions::CONFIRMED)
+        .unwrap();
     let mut rows = dirty(&a);
-    let far = rows[0].hlc.millis + glovebox_protocol::MAX_CLOCK_DRIFT_MS + 60_000;
-    rows[0].hlc = Hlc::new(far, 0, "ee");
-    let err = b.apply_remote(&rows, 9).unwrap_err();
-    assert!(matches!(err, SyncError::Clock(_)), "{err}");
-    assert!(err.to_string().contains("check the date and time"), "{err}");
-    assert!(b.vehicles(true).unwrap().is_empty());
-    assert_eq!(
-        b.store().read("t", rows::cursor).unwrap(),
-        0,
-        "cursor not moved"
-    );
+    let far = now_ms() + glovebox_protocol::MAX_CLOCK_DRIFT_MS + 60_000;
+    rows[1].hlc = Hlc::new(far, 0, "ee");
+    let out = b.apply_remote(&rows, 9).unwrap();
+    assert_eq!((out.applied, out.quarantined), (1, 1));
+    assert_eq!(b.vehicles(true).unwrap().len(), 1);
+    assert_eq!(saved_cursor(&b), 9, "the cursor moves on");
+    let q = quarantined_rows(&b).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].code, "clock_ahead");
+    assert!(q[0].reason.contains("check the date and time"), "{q:?}");
+    // The far clock did not leak into ours.
+    assert!(b.clock().tick().millis < far);
+    // Nor does a counter no clock issues (it would push every later write ahead).
+    let mut huge = dirty(&a).remove(1);
+    huge.id = uuid::Uuid::now_v7().to_string();
+    huge.hlc = Hlc::new(now_ms(), glovebox_protocol::hlc::MAX_COUNTER + 1, "ee");
+    assert_eq!(b.apply_remote(&[huge], 10).unwrap().quarantined, 1);
+    assert!(quarantined_rows(&b)
+        .unwrap()
+        .iter()
+        .any(|q| q.code == "counter_too_large"));
 }
 
 #[test]
@@ -116,7 +164,7 @@ fn clearing_an_acknowledged_version_keeps_a_newer_edit_dirty() {
         .unwrap();
     let in_flight: Vec<_> = dirty(&g)
         .into_iter()
-        .map(|r| (r.table, r.id, r.hlc))
+        .map(|r| (SyncTable::from_name(&r.table).unwrap(), r.id, r.hlc))
         .collect();
     // Edited while the push of v1 was in flight.
     g.update_fuel(&f.id, &fuel(&v.id, "v2"), WriteOptions::CONFIRMED)
@@ -139,7 +187,7 @@ fn tombstones_travel_and_hide_the_record() {
         .add_fuel(&fuel(&v.id, "x"), WriteOptions::CONFIRMED)
         .unwrap();
     b.apply_remote(&dirty(&a), 1).unwrap();
-    a.delete(crate::RecordKind::Fuel, &f.id).unwrap();
+    a.delete(RecordKind::Fuel, &f.id).unwrap();
     let rows = dirty(&a);
     assert!(rows.iter().any(|r| r.id == f.id && r.deleted));
     b.apply_remote(&rows, 2).unwrap();
@@ -164,11 +212,22 @@ fn keyset_reads_return_each_dirty_row_once_even_with_shared_hlcs() {
             .read("t", |c| rows::read_dirty_after(c, 2, pos.as_ref()))
             .unwrap();
         let Some(last) = batch.last() else { break };
-        pos = Some((last.table.clone(), last.hlc.to_string(), last.id.clone()));
+        pos = Some((
+            SyncTable::from_name(&last.table).unwrap(),
+            last.hlc.to_string(),
+            last.id.clone(),
+        ));
         seen.extend(batch.into_iter().map(|r| r.id));
     }
     assert_eq!(seen.len(), 6);
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 6, "no row twice");
+}
+
+/// A new vehicle on `g` and its row as a push would send it.
+pub(super) fn vehicle_row(g: &Garage) -> (String, SyncRow) {
+    let v = g.create_vehicle(&VehicleInput::new("Golf")).unwrap();
+    let row = dirty(g).into_iter().find(|r| r.id == v.id).unwrap();
+    (v.id, row)
 }
