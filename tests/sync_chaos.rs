@@ -561,3 +561,30 @@ proptest! {
         runtime().block_on(run_case(skew_ms, ops))?;
     }
 }
+
+/// Found by the 10,000-case run (case 842): a pushed vehicle acknowledged, the pull after
+/// it refused (413), the server restored from a copy taken before the push, the device
+/// restarted: the vehicle must still reach every device.
+#[test]
+fn a_push_forgotten_by_a_restored_server_after_a_refused_pull_reaches_everyone() {
+    let ops = vec![
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Local {
+            dev: 1,
+            action: Action::AddVehicle,
+            slot: 0,
+        },
+        Op::ServerSnapshot,
+        Op::Sync { dev: 1 },
+        Op::ServerRestore,
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::DeviceRestart { dev: 1 },
+    ];
+    runtime().block_on(run_case(0, ops)).unwrap();
+}

@@ -240,16 +240,8 @@ impl Round {
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
             .await?;
         if pos.push_seq > pos.cursor {
-            let (since, epoch) = (pos.push_seq, pos.epoch.clone());
-            match self
-                .retry(0, || self.client.pull(since, 1, epoch.clone()))
-                .await
-            {
-                Err(e) if e.means_server_forgot() => return Err(e),
-                // Anything else is for the push and pull below to meet (or not).
-                Err(e) => tracing::info!("probe of an earlier push failed: {e}"),
-                Ok(_) => {}
-            }
+            // Anything but "forgot" is for the push and pull below to meet (or not).
+            self.probe_push_seq(pos.push_seq, pos.epoch.clone()).await?;
         }
 
         let mut total = self.blocking(super::pending_changes).await?;
@@ -269,6 +261,55 @@ impl Round {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Asks the server whether it still issued `push_seq`, the sequence it gave this
+    /// device's last push: a 409 means it forgot (restored from an older copy) and ends
+    /// the round for a reset; the number is cleared once the server vouches for it. Any
+    /// other failure keeps it for the next round's probe. Returns whether it was cleared.
+    async fn probe_push_seq(
+        &self,
+        push_seq: u64,
+        epoch: Option<String>,
+    ) -> Result<bool, SyncError> {
+        match self
+            .retry(0, || self.client.pull(push_seq, 1, epoch.clone()))
+            .await
+        {
+            Err(e) if e.means_server_forgot() => Err(e),
+            Err(e) => {
+                tracing::info!("probe of an earlier push failed: {e}");
+                Ok(false)
+            }
+            Ok(_) => {
+                self.blocking(|g| {
+                    Ok(g.store()
+                        .write("sync.push_confirmed", |tx| cursor::clear_push_seq(tx))?)
+                })
+                .await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The pull reached the end at `cursor`. The push sequence is forgotten only when the
+    /// pull went past it; a server whose end lies below it either lost that push (restored
+    /// from a copy taken before it) or is being asked through a fault: the probe decides.
+    /// (Clearing it here regardless lost a push in the 10,000-case chaos run.)
+    async fn caught_up(&self, cursor: u64, epoch: Option<String>) -> Result<(), SyncError> {
+        let pos = self
+            .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
+            .await?;
+        if pos.push_seq > cursor {
+            self.probe_push_seq(pos.push_seq, epoch).await?;
+        } else if pos.push_seq > 0 {
+            self.blocking(|g| {
+                Ok(g.store()
+                    .write("sync.caught_up", |tx| cursor::clear_push_seq(tx))?)
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// The server's limits (and clock) for this round, the client's own where smaller.
@@ -374,11 +415,7 @@ impl Round {
             self.progress(*done, *total);
             let Some(prefetch) = prefetch else {
                 if !has_more {
-                    self.blocking(|g| {
-                        Ok(g.store()
-                            .write("sync.caught_up", |tx| cursor::clear_push_seq(tx))?)
-                    })
-                    .await?;
+                    self.caught_up(cursor, epoch.clone()).await?;
                 }
                 break;
             };
