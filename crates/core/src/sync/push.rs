@@ -10,8 +10,8 @@ use glovebox_protocol::{Hlc, SyncTable};
 use super::decode::Problem;
 use super::engine::SyncReport;
 use super::round::{forgot, join, Limits, Round, MAX_PUSH_BATCHES_PER_ROUND};
-use super::rows::{self, DirtyPosition};
 use super::{cursor, rejected, SyncError};
+use crate::store::sync_rows::{self, DirtyPosition};
 use crate::Garage;
 
 /// A batch ready to send.
@@ -123,7 +123,7 @@ impl Round {
                 let rows = self
                     .blocking(move |g| {
                         Ok(g.store().read("sync.read_dirty", |c| {
-                            rows::read_dirty_after(c, limit, after.as_ref())
+                            sync_rows::read_dirty_after(c, limit, after.as_ref())
                         })?)
                     })
                     .await?;
@@ -241,7 +241,7 @@ impl Round {
                 let (resp_epoch, resp_seq) = (resp.epoch, resp.seq);
                 clearing = Some(tokio::task::spawn_blocking(move || {
                     g.store().write("sync.clear_dirty", |tx| {
-                        rows::clear_dirty(tx, &acked)?;
+                        sync_rows::clear_dirty(tx, &acked)?;
                         cursor::note_push_seq(tx, resp_seq)?;
                         for (t, id, hlc, code, reason) in &refused {
                             rejected::record(tx, t, id, hlc, code, reason)?;

@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::apply::ApplyOutcome;
 use super::client::Client;
 use super::engine::{backoff, set_state, SyncReport};
-use super::rows::META_LAST_SYNCED;
+use super::META_LAST_SYNCED;
 use super::{
     cursor, instance, quarantine, rejected, SyncError, SyncOptions, SyncState, SyncStatus,
 };
@@ -374,6 +374,20 @@ impl Round {
             self.progress(*done, *total);
             let Some(prefetch) = prefetch else {
                 if !has_more {
+                    // Caught up: every version this device pushed came back, so the
+                    // server's sequence is at least the one its push answered with. Below
+                    // it, the server forgot them (restored from an older copy), even when
+                    // the probe at the start of the round could not tell (it failed).
+                    if cursor < pos.push_seq {
+                        return Err(forgot(
+                            ErrorCode::CursorAhead,
+                            format!(
+                                "the server's sequence ({cursor}) is below the {} it \
+                                 acknowledged a push with",
+                                pos.push_seq
+                            ),
+                        ));
+                    }
                     self.blocking(|g| {
                         Ok(g.store()
                             .write("sync.caught_up", |tx| cursor::clear_push_seq(tx))?)
@@ -414,12 +428,12 @@ impl Garage {
         let now = self.now_for_sync(server_ahead_ms);
         let ctx = super::apply::ApplyCtx::sync_at(now);
         Ok(
-            self.write("sync.housekeeping", ChangeSource::Sync, |tx, touched| {
+            self.transaction("sync.housekeeping", ChangeSource::Sync, |w| {
+                let tx = w.conn();
                 rejected::release(tx, server_now_ms)?;
-                let out =
-                    quarantine::retry(tx, quarantine::Retry::Due { now_ms: now }, &ctx, touched)?;
+                let out = quarantine::retry(w, quarantine::Retry::Due { now_ms: now }, &ctx)?;
                 self.fold_seen(&out);
-                quarantine::drop_all_obsolete(tx)?;
+                crate::store::quarantine::drop_all_obsolete(tx)?;
                 Ok(out)
             })?,
         )
