@@ -197,7 +197,8 @@ impl Default for SyncOptions {
             request_retry_delay: Duration::from_millis(250),
             push_batch_rows: glovebox_protocol::sync::CLIENT_MAX_BATCH_ROWS,
             push_batch_bytes: glovebox_protocol::sync::CLIENT_MAX_BATCH_BYTES,
-            pull_limit: 500,
+            // As many as a default server gives: fewer transactions on both sides.
+            pull_limit: 1000,
             on_applied: None,
         }
     }

@@ -410,9 +410,9 @@ impl Round {
     }
 }
 
-pub(super) async fn join(
-    h: tokio::task::JoinHandle<Result<(), SyncError>>,
-) -> Result<(), SyncError> {
+pub(super) async fn join<T>(
+    h: tokio::task::JoinHandle<Result<T, SyncError>>,
+) -> Result<T, SyncError> {
     h.await
         .map_err(|e| SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}"))))?
 }
