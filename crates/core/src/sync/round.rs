@@ -375,18 +375,15 @@ impl Round {
             let Some(prefetch) = prefetch else {
                 if !has_more {
                     // Caught up: every version this device pushed came back, so the
-                    // server's sequence is at least the one its push answered with. Below
-                    // it, the server forgot them (restored from an older copy), even when
-                    // the probe at the start of the round could not tell (it failed).
+                    // last sequence seen is normally at least the one a push was answered
+                    // with. Below it, the server may have forgotten them (restored from an
+                    // older copy) while the probe at the start of the round could not tell
+                    // (it failed): ask again, and let the server judge (a gap at the top
+                    // of its sequence is no loss). Until it answers, push_seq stays.
                     if cursor < pos.push_seq {
-                        return Err(forgot(
-                            ErrorCode::CursorAhead,
-                            format!(
-                                "the server's sequence ({cursor}) is below the {} it \
-                                 acknowledged a push with",
-                                pos.push_seq
-                            ),
-                        ));
+                        let (since, ep) = (pos.push_seq, epoch.clone());
+                        self.retry(0, || self.client.pull(since, 1, ep.clone()))
+                            .await?;
                     }
                     self.blocking(|g| {
                         Ok(g.store()
