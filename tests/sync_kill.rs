@@ -101,7 +101,7 @@ async fn killed_mid_push_then_resumed_loses_and_duplicates_nothing() {
     let srv = TestServer::start().await;
     srv.add_user("ann");
     let proxy = FaultProxy::start(srv.addr()).await;
-    let (_dir, db, v) = prepare(&srv, &proxy.url(), 1200);
+    let (_dir, db, v) = prepare(&srv, &proxy.url(), 2400);
     // The first batch goes through; the second is stored by the server, its answer held.
     proxy.push_fault("/v1/push", FaultKind::Pass);
     proxy.push_fault("/v1/push", FaultKind::Hold);
@@ -113,22 +113,22 @@ async fn killed_mid_push_then_resumed_loses_and_duplicates_nothing() {
     kill9(child);
     assert_eq!(
         srv.rows_of("ann"),
-        1000,
+        2000,
         "two batches stored before the kill"
     );
-    assert!(pending(&db) >= 500, "the held batch is still dirty here");
+    assert!(pending(&db) >= 1000, "the held batch is still dirty here");
 
     proxy.clear_faults();
     finish(spawn_sync(&db))
         .await
         .expect("the resumed sync succeeds");
-    assert_eq!(srv.rows_of("ann"), 1201, "every row once");
+    assert_eq!(srv.rows_of("ann"), 2401, "every row once");
     assert_eq!(pending(&db), 0);
     let other = Device::minted(&srv, &srv.url(), "ann", None).await;
     other.sync().await;
     assert_eq!(
         other.garage.fuel_records(&v, Page::ALL).unwrap().len(),
-        1200
+        2400
     );
     assert_eq!(other.snapshot(), snapshot_of(&db));
 }

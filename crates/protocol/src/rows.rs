@@ -143,11 +143,23 @@ pub fn check_clock(row: &SyncRow, now_ms: u64) -> Result<(), RowProblem> {
     Ok(())
 }
 
-/// Size of a row's JSON encoding.
+/// Size of a row's JSON encoding (counted, not built: a pulled page checks every row).
 pub fn encoded_len(row: &SyncRow) -> usize {
-    serde_json::to_vec(row)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX)
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    match serde_json::to_writer(&mut c, row) {
+        Ok(()) => c.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod batch;
 mod complete;
+mod remote;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -86,7 +87,7 @@ fn new_id() -> String {
 
 /// An HLC's text form, exactly as its `Display` writes it (`{:015}-{:08x}-{node}`), without
 /// the formatting machinery: a million-row import stamps a million rows.
-fn hlc_text(h: &glovebox_protocol::Hlc) -> String {
+pub(crate) fn hlc_text(h: &glovebox_protocol::Hlc) -> String {
     let mut out = String::with_capacity(25 + h.node.len());
     let mut digits = [b'0'; 20];
     let mut m = h.millis;
@@ -134,6 +135,7 @@ impl Garage {
             stats_deferred: AtomicBool::new(false),
             defer_stats_rows: DEFER_STATS_ROWS,
         };
+        crate::sync::after_open(&garage)?;
         // After an upgrade (or a bulk write that was interrupted before its stats were
         // recomputed): one pass now, so the overview never has to compute them on a read.
         let missing = garage.store.read("stats.missing", store::stats::missing)?;
@@ -272,19 +274,6 @@ impl Garage {
             });
         }
         Ok(out)
-    }
-
-    /// [`Garage::transaction`] for code that writes rows itself (sync apply).
-    pub(crate) fn write<T>(
-        &self,
-        name: &'static str,
-        source: ChangeSource,
-        f: impl FnOnce(&Connection, &mut Touched) -> Result<T>,
-    ) -> Result<T> {
-        self.transaction(name, source, |w| {
-            let conn = w.conn();
-            f(conn, &mut w.touched)
-        })
     }
 
     // ----- vehicles -------------------------------------------------------------------

@@ -8,14 +8,16 @@
 //! Each synced table has its module here with its SQL and its one row mapping
 //! (`row_to_fuel` & co., after Anki's rslib storage/); what the tables share — the sync
 //! columns, tombstones, which vehicle owns a row — is in `records`, and readings across the
-//! three kinds that carry an odometer in `readings`. Nothing outside this module writes SQL
-//! against the synced tables (the sync engine's generic row transfer aside).
+//! three kinds that carry an odometer in `readings`. The sync engine's generic rows (dirty
+//! rows, row versions written by last-writer-wins) are in `sync_rows`, its quarantine and
+//! refused versions in `quarantine` and `rejected`. Nothing outside this module writes SQL.
 
 pub(crate) mod completions;
 mod decode;
 pub(crate) mod fuel;
 mod migrate;
 pub(crate) mod odometer;
+pub(crate) mod quarantine;
 #[cfg(test)]
 mod query_plans;
 #[cfg(test)]
@@ -31,9 +33,11 @@ mod tests {
 }
 pub(crate) mod readings;
 pub(crate) mod records;
+pub(crate) mod rejected;
 pub(crate) mod reminders;
 pub(crate) mod service;
 pub(crate) mod stats;
+pub(crate) mod sync_rows;
 pub(crate) mod vehicles;
 
 use std::path::{Path, PathBuf};
@@ -215,6 +219,7 @@ impl Store {
 }
 
 pub(crate) const META_GET: &str = "SELECT value FROM local_meta WHERE key = ?1";
+const META_DELETE: &str = "DELETE FROM local_meta WHERE key = ?1";
 pub(crate) const META_SET: &str = "INSERT INTO local_meta (key, value) VALUES (?1, ?2) \
      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
@@ -228,6 +233,11 @@ pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
 
 pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(META_SET)?.execute([key, value])?;
+    Ok(())
+}
+
+pub(crate) fn meta_delete(conn: &Connection, key: &str) -> Result<()> {
+    conn.prepare_cached(META_DELETE)?.execute([key])?;
     Ok(())
 }
 

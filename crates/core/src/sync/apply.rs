@@ -8,24 +8,23 @@
 //!    (pulling back versions this device pushed costs one key lookup each).
 //! 2. `check_row`: table, id, shape, size, clock horizon, counter bound.
 //! 3. `decode::check`: the domain rules of the row's type.
-//! 4. `INSERT … ON CONFLICT (id) DO UPDATE … WHERE excluded.hlc > hlc` with the
-//!    schema's columns present in `data` (columns this build does not know are ignored;
-//!    missing ones take the schema default on insert and keep their value on update).
+//! 4. the write routine's `Writer::put_version`: last writer wins, keeping the row's own
+//!    HLC (store::sync_rows::Versions has the statement, prepared once per transaction,
+//!    table and set of columns); the (vehicle, kind) is noted for the stats refresh and
+//!    the change events after commit, as for a local write.
 
 use std::collections::BTreeSet;
 
 use glovebox_protocol::rows::{check_clock, check_row, encoded_len, is_row_id, RowProblem};
 use glovebox_protocol::sync::SyncRow;
 use glovebox_protocol::{Hlc, SyncTable};
-use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 use super::decode::{self, Problem};
-use super::rows::{from_json, kind_of, Columns};
 use super::{cursor, quarantine, SyncError};
 use crate::events::ChangeSource;
-use crate::garage::Touched;
-use crate::{time, Error, Garage};
+use crate::garage::{hlc_text, Writer};
+use crate::store::{self, sync_rows::VersionError, sync_rows::Versions};
+use crate::{time, Error, Garage, SyncStamp};
 
 /// What to do with a row that cannot be applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,87 +84,10 @@ enum RowOutcome {
     Problem(Problem),
 }
 
-/// The local version's HLC text, if the row exists here.
-fn local_hlc(conn: &Connection, table: SyncTable, id: &str) -> crate::Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT hlc FROM {} WHERE id = ?1", table.name()))?
-        .query_row([id], |r| r.get(0))
-        .optional()?)
-}
-
-/// Why an upsert failed: the row's fault (quarantine it) or the database's (fail the page,
-/// to be retried).
-enum UpsertError {
-    Row(Problem),
-    Db(rusqlite::Error),
-}
-
-fn upsert(
-    conn: &Connection,
-    cols: &[String],
-    table: SyncTable,
-    row: &SyncRow,
-    dirty: bool,
-) -> Result<usize, UpsertError> {
-    let mut names = vec!["id"];
-    let mut values = vec![Value::Text(row.id.clone())];
-    for c in cols {
-        if let Some(v) = row.data.get(c) {
-            // check_row refused arrays and objects already.
-            let v = from_json(v).ok_or_else(|| {
-                UpsertError::Row(RowProblem::NotFlat { column: c.clone() }.into())
-            })?;
-            names.push(c);
-            values.push(v);
-        }
-    }
-    names.extend(["hlc", "deleted", "dirty", "updated_at"]);
-    values.extend([
-        Value::Text(row.hlc.to_string()),
-        Value::Integer(i64::from(row.deleted)),
-        Value::Integer(i64::from(dirty)),
-        Value::Integer(time::now_millis()),
-    ]);
-    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    let updates: Vec<String> = names[1..]
-        .iter()
-        .map(|n| format!("{n} = excluded.{n}"))
-        .collect();
-    let sql = format!(
-        "INSERT INTO {t} ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {} \
-         WHERE excluded.hlc > {t}.hlc",
-        names.join(", "),
-        placeholders.join(", "),
-        updates.join(", "),
-        t = table.name(),
-    );
-    let run = || -> rusqlite::Result<usize> {
-        conn.prepare_cached(&sql)?
-            .execute(params_from_iter(values.iter()))
-    };
-    match run() {
-        Ok(n) => Ok(n),
-        // STRICT types, NOT NULL: the row itself is at fault. Anything else (busy, IO) is
-        // the database's and must fail the page instead, to be retried.
-        Err(rusqlite::Error::SqliteFailure(e, msg))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(UpsertError::Row(Problem::new(
-                "db_refused",
-                format!(
-                    "the database refused it: {}",
-                    msg.unwrap_or_else(|| e.to_string())
-                ),
-            )))
-        }
-        Err(e) => Err(UpsertError::Db(e)),
-    }
-}
-
 /// Applies one row. `Err` only for failures of the database itself.
 fn apply_one(
-    conn: &Connection,
-    cols: &mut Columns,
+    w: &mut Writer<'_>,
+    versions: &mut Versions<'_>,
     row: &SyncRow,
     ctx: &ApplyCtx,
     out: &mut ApplyOutcome,
@@ -181,9 +103,10 @@ fn apply_one(
     }
     let seen = (row.hlc.millis, row.hlc.counter);
     out.max_seen = Some(out.max_seen.map_or(seen, |m| m.max(seen)));
+    let hlc = hlc_text(&row.hlc);
     if is_row_id(&row.id) {
-        if let Some(local) = local_hlc(conn, table, &row.id)? {
-            if local >= row.hlc.to_string() {
+        if let Some(local) = versions.stored_hlc(table, &row.id)? {
+            if local >= hlc {
                 return Ok(RowOutcome::Skipped);
             }
         }
@@ -195,39 +118,49 @@ fn apply_one(
         Ok(v) => v,
         Err(p) => return Ok(RowOutcome::Problem(p)),
     };
-    let cols = cols.of(conn, table)?;
-    match upsert(conn, cols, table, row, ctx.dirty) {
-        Ok(0) => Ok(RowOutcome::Skipped),
-        Ok(_) => Ok(RowOutcome::Applied { vehicle, table }),
-        Err(UpsertError::Db(e)) => Err(e.into()),
-        Err(UpsertError::Row(p)) => Ok(RowOutcome::Problem(p)),
+    let stamp = SyncStamp {
+        hlc,
+        dirty: ctx.dirty,
+        updated_at: time::now_millis(),
+    };
+    match w.put_version(versions, table, &vehicle, row, &stamp) {
+        Ok(false) => Ok(RowOutcome::Skipped),
+        Ok(true) => Ok(RowOutcome::Applied { vehicle, table }),
+        Err(VersionError::Db(e)) => Err(e),
+        Err(VersionError::NotFlat(column)) => {
+            Ok(RowOutcome::Problem(RowProblem::NotFlat { column }.into()))
+        }
+        Err(VersionError::Refused(msg)) => Ok(RowOutcome::Problem(Problem::new(
+            "db_refused",
+            format!("the database refused it: {msg}"),
+        ))),
     }
 }
 
-/// Applies `rows` in order, each on its own (see the module docs).
+/// Applies `rows` in order, each on its own (see the module docs), through the write
+/// routine of `w`'s transaction.
 pub(crate) fn apply_rows<'a>(
-    conn: &Connection,
+    w: &mut Writer<'_>,
     rows: impl IntoIterator<Item = &'a SyncRow>,
     ctx: &ApplyCtx,
-    touched: &mut Touched,
 ) -> crate::Result<ApplyOutcome> {
+    let conn = w.conn();
     let mut out = ApplyOutcome::default();
-    let mut cols = Columns::default();
+    let mut versions = Versions::new(conn);
     let quarantine_empty = quarantine::is_empty(conn)?;
     for row in rows {
-        match apply_one(conn, &mut cols, row, ctx, &mut out)? {
+        match apply_one(w, &mut versions, row, ctx, &mut out)? {
             RowOutcome::Applied { vehicle, table } => {
                 out.applied += 1;
-                touched.add(&vehicle, kind_of(table));
                 out.vehicles.insert(vehicle);
                 if !quarantine_empty {
-                    quarantine::drop_obsolete(conn, table, &row.id)?;
+                    store::quarantine::drop_obsolete(conn, table, &row.id)?;
                 }
             }
             RowOutcome::Skipped => {
                 out.skipped += 1;
                 if let (false, Some(table)) = (quarantine_empty, SyncTable::from_name(&row.table)) {
-                    quarantine::drop_obsolete(conn, table, &row.id)?;
+                    store::quarantine::drop_obsolete(conn, table, &row.id)?;
                 }
             }
             RowOutcome::Problem(p) => match ctx.on_problem {
@@ -283,7 +216,8 @@ impl Garage {
     ) -> Result<ApplyOutcome, SyncError> {
         let ctx = ApplyCtx::sync_at(self.now_for_sync(server_ahead_ms));
         let mut forgot = None;
-        let r = self.write("sync.apply", ChangeSource::Sync, |tx, touched| {
+        let r = self.transaction("sync.apply", ChangeSource::Sync, |w| {
+            let tx = w.conn();
             if let Err(e) = cursor::adopt_epoch(tx, epoch) {
                 return Err(match e {
                     cursor::EpochMismatch::Local(e) => e,
@@ -293,7 +227,7 @@ impl Garage {
                     }
                 });
             }
-            let out = apply_rows(tx, rows, &ctx, touched)?;
+            let out = apply_rows(w, rows, &ctx)?;
             self.fold_seen(&out);
             cursor::save_cursor(tx, cursor)?;
             Ok(out)

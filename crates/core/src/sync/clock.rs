@@ -44,13 +44,7 @@ pub(crate) fn raise(
     raise_to(conn, clock.last(), stored)
 }
 
-/// Raises the stored mark to `to` (for writes that store HLCs without a clock: the open
-/// time retry of quarantined rows).
-pub(crate) fn raise_to(
-    conn: &Connection,
-    to: (u64, u32),
-    stored: Option<(u64, u32)>,
-) -> crate::Result<()> {
+fn raise_to(conn: &Connection, to: (u64, u32), stored: Option<(u64, u32)>) -> crate::Result<()> {
     if stored.is_some_and(|s| s >= to) || to == (0, 0) {
         return Ok(());
     }

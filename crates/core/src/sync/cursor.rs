@@ -11,10 +11,8 @@
 
 use rusqlite::Connection;
 
-use glovebox_protocol::SyncTable;
-
 use super::{quarantine, rejected};
-use crate::store::{meta_get, meta_set};
+use crate::store::{meta_delete, meta_get, meta_set, sync_rows};
 use crate::time;
 
 pub(crate) const META_CURSOR: &str = "sync.cursor";
@@ -26,7 +24,6 @@ pub(crate) const META_EPOCH: &str = "sync.epoch";
 pub(crate) const META_PUSH_SEQ: &str = "sync.push_seq";
 /// Why and when the last reset happened ("<millis> <reason>"), for `sync status`.
 pub(crate) const META_LAST_RESET: &str = "sync.last_reset";
-const META_DELETE: &str = "DELETE FROM local_meta WHERE key = ?1";
 
 /// The saved pull position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,8 +60,7 @@ pub(crate) fn note_push_seq(conn: &Connection, seq: u64) -> crate::Result<()> {
 
 /// A pull caught up: every pushed version came back with it.
 pub(crate) fn clear_push_seq(conn: &Connection) -> crate::Result<()> {
-    conn.prepare_cached(META_DELETE)?.execute([META_PUSH_SEQ])?;
-    Ok(())
+    meta_delete(conn, META_PUSH_SEQ)
 }
 
 pub(crate) fn save_cursor(conn: &Connection, cursor: u64) -> crate::Result<()> {
@@ -95,19 +91,6 @@ pub(crate) enum EpochMismatch {
     Local(#[from] crate::Error),
 }
 
-/// Every row held becomes dirty (to be pushed again). Used after a reset and when logging
-/// in to another account.
-pub(crate) fn mark_all_dirty(conn: &Connection) -> crate::Result<()> {
-    for table in SyncTable::ALL {
-        conn.prepare_cached(&format!(
-            "UPDATE {} SET dirty = 1 WHERE dirty = 0",
-            table.name()
-        ))?
-        .execute([])?;
-    }
-    Ok(())
-}
-
 /// Starts over with the server: cursor 0, no epoch, everything dirty, no version held back
 /// as rejected (the server we now talk to may take it), an empty quarantine (it holds
 /// versions of the server we knew; the pull from 0 brings back, and quarantines again,
@@ -115,9 +98,9 @@ pub(crate) fn mark_all_dirty(conn: &Connection) -> crate::Result<()> {
 /// or the reset.
 pub(crate) fn start_over(conn: &Connection) -> crate::Result<()> {
     save_cursor(conn, 0)?;
-    conn.prepare_cached(META_DELETE)?.execute([META_EPOCH])?;
+    meta_delete(conn, META_EPOCH)?;
     clear_push_seq(conn)?;
-    mark_all_dirty(conn)?;
+    sync_rows::mark_all_dirty(conn)?;
     rejected::clear_all(conn)?;
     quarantine::clear_all(conn)
 }

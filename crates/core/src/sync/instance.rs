@@ -24,7 +24,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::cursor;
-use crate::store::{meta_get, meta_set, Store};
+use crate::store::{meta_delete, meta_get, meta_set, Store};
 
 pub(crate) const META_INSTANCE: &str = "sync.instance";
 pub(crate) const META_GENERATION: &str = "sync.generation";
@@ -150,8 +150,7 @@ pub(crate) fn advance(store: &Store) -> crate::Result<()> {
 pub(crate) fn forget(store: &Store) -> crate::Result<()> {
     store.write("sync.instance_forget", |tx| {
         for key in [META_INSTANCE, META_GENERATION] {
-            tx.prepare_cached("DELETE FROM local_meta WHERE key = ?1")?
-                .execute([key])?;
+            meta_delete(tx, key)?;
         }
         Ok(())
     })?;

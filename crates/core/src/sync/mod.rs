@@ -16,7 +16,8 @@
 //! The pieces: `apply` (per-row apply, decode → validate → write, with `decode`),
 //! `quarantine` and `rejected` (what could not be applied or pushed), `cursor` (cursor,
 //! epoch and reset), `clock` (the HLC high-water mark), `instance` (a restored or copied
-//! database), `token` (where the token lives), `rows` (dirty rows), `client` (HTTP).
+//! database), `token` (where the token lives), `client` (HTTP). Their SQL is in store/ (`sync_rows`,
+//! `quarantine`, `rejected`, and `local_meta` for the rest).
 
 mod apply;
 mod client;
@@ -29,7 +30,6 @@ mod push;
 mod quarantine;
 mod rejected;
 mod round;
-mod rows;
 #[cfg(test)]
 mod tests;
 mod token;
@@ -49,7 +49,7 @@ pub use rejected::RejectedRow;
 pub use token::TokenStore;
 
 use crate::events::ChangeSource;
-use crate::store::{meta_get, meta_set, Store};
+use crate::store::{meta_delete, meta_get, meta_set, sync_rows, Store};
 use crate::Garage;
 
 #[derive(Debug, thiserror::Error)]
@@ -197,7 +197,8 @@ impl Default for SyncOptions {
             request_retry_delay: Duration::from_millis(250),
             push_batch_rows: glovebox_protocol::sync::CLIENT_MAX_BATCH_ROWS,
             push_batch_bytes: glovebox_protocol::sync::CLIENT_MAX_BATCH_BYTES,
-            pull_limit: 500,
+            // As many as a default server gives: fewer transactions on both sides.
+            pull_limit: 1000,
             on_applied: None,
         }
     }
@@ -259,7 +260,7 @@ const META_SERVER_URL: &str = "sync.server_url";
 const META_USER: &str = "sync.user";
 const META_DEVICE_NAME: &str = "sync.device_name";
 const META_DEVICE_ID: &str = "sync.device_id";
-const META_DELETE: &str = "DELETE FROM local_meta WHERE key = ?1";
+pub(crate) const META_LAST_SYNCED: &str = "sync.last_synced_at";
 
 /// The token file's path (used when no keychain answers; see [`token_store`]).
 pub fn token_path(garage: &Garage) -> PathBuf {
@@ -369,7 +370,7 @@ pub async fn logout(garage: &Garage) -> Result<(), SyncError> {
     token::delete(garage.store())?;
     garage.store().write("sync.logout", |tx| {
         for key in [META_SERVER_URL, META_DEVICE_ID] {
-            tx.prepare_cached(META_DELETE)?.execute([key])?;
+            meta_delete(tx, key)?;
         }
         Ok(())
     })?;
@@ -381,14 +382,16 @@ pub async fn logout(garage: &Garage) -> Result<(), SyncError> {
 pub fn last_synced_at(garage: &Garage) -> Result<Option<i64>, SyncError> {
     Ok(garage
         .store()
-        .meta_get(rows::META_LAST_SYNCED)?
+        .meta_get(META_LAST_SYNCED)?
         .and_then(|s| s.parse().ok()))
 }
 
 /// Local changes not yet pushed (versions the server rejected are counted by
 /// [`rejected_rows`] instead).
 pub fn pending_changes(garage: &Garage) -> Result<u64, SyncError> {
-    Ok(garage.store().read("sync.count_dirty", rows::count_dirty)?)
+    Ok(garage
+        .store()
+        .read("sync.count_dirty", sync_rows::count_dirty)?)
 }
 
 /// Pulled rows this build could not apply, newest first, with their reasons.
@@ -406,15 +409,13 @@ pub fn rejected_rows(garage: &Garage) -> Result<Vec<RejectedRow>, SyncError> {
 /// Retries every quarantined row now (they are retried by themselves after an upgrade).
 pub fn retry_quarantined(garage: &Garage) -> Result<ApplyOutcome, SyncError> {
     let ctx = apply::ApplyCtx::sync_at(garage.clock().wall_millis());
-    Ok(garage.write(
-        "sync.quarantine_retry",
-        ChangeSource::Sync,
-        |tx, touched| {
-            let out = quarantine::retry(tx, quarantine::Retry::All, &ctx, touched)?;
+    Ok(
+        garage.transaction("sync.quarantine_retry", ChangeSource::Sync, |w| {
+            let out = quarantine::retry(w, quarantine::Retry::All, &ctx)?;
             garage.fold_seen(&out);
             Ok(out)
-        },
-    )?)
+        })?,
+    )
 }
 
 /// The last time this device started over with its server, and why.
@@ -448,7 +449,7 @@ pub struct Counts {
 pub fn counts(garage: &Garage) -> Result<Counts, SyncError> {
     Ok(garage.store().read("sync.counts", |c| {
         Ok(Counts {
-            pending: rows::count_dirty(c)?,
+            pending: sync_rows::count_dirty(c)?,
             quarantined: quarantine::count(c)?,
             rejected: rejected::count(c)?,
         })
@@ -457,20 +458,7 @@ pub fn counts(garage: &Garage) -> Result<Counts, SyncError> {
 
 /// Every row of every synced table as a `SyncRow`, vehicles first, each table by id (the
 /// backup's content).
-pub(crate) fn for_each_row(
-    conn: &rusqlite::Connection,
-    mut f: impl FnMut(glovebox_protocol::sync::SyncRow) -> crate::Result<()>,
-) -> crate::Result<()> {
-    for table in glovebox_protocol::SyncTable::ALL {
-        let cols = rows::data_columns(conn, table)?;
-        let mut stmt = conn.prepare(&format!("{} ORDER BY id", rows::select_rows(table, &cols)))?;
-        let mut q = stmt.query([])?;
-        while let Some(r) = q.next()? {
-            f(rows::row_from_sql(r, table, &cols)?)?;
-        }
-    }
-    Ok(())
-}
+pub(crate) use crate::store::sync_rows::for_each_row;
 
 /// Writes rows of a backup as they are (HLCs, tombstones), dirty so they reach the server,
 /// after the same checks as pulled rows; the first row that fails fails the whole
@@ -484,8 +472,8 @@ pub(crate) fn restore_rows(
         dirty: true,
         on_problem: apply::OnProblem::Fail,
     };
-    garage.write("restore.rows", ChangeSource::Import, |tx, touched| {
-        let out = apply::apply_rows(tx, rows, &ctx, touched)?;
+    garage.transaction("restore.rows", ChangeSource::Import, |w| {
+        let out = apply::apply_rows(w, rows, &ctx)?;
         garage.fold_seen(&out);
         let mut s = crate::garage::BatchSummary::default();
         for r in rows.iter().filter(|r| !r.deleted) {
@@ -504,13 +492,18 @@ pub(crate) fn restore_rows(
 }
 
 /// Runs when a database opens, before its clock is made: notices a restored or copied
-/// database (`instance`) and, after an upgrade, retries quarantined rows and moves
-/// unreadable ones out of the way (`quarantine`).
+/// database (`instance`).
 pub(crate) fn at_open(store: &Store) -> crate::Result<()> {
     if let Some(reason) = instance::check_at_open(store)? {
         tracing::warn!("{reason}: this device will send everything again on its next sync");
     }
-    quarantine::at_open(store)
+    Ok(())
+}
+
+/// Runs once the opened garage is made: after an upgrade, retries quarantined rows and
+/// moves unreadable ones out of the way (`quarantine`).
+pub(crate) fn after_open(garage: &Garage) -> crate::Result<()> {
+    quarantine::at_open(garage)
 }
 
 /// This build's version as quarantine and rejection entries record it: the package

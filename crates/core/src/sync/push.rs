@@ -10,8 +10,8 @@ use glovebox_protocol::{Hlc, SyncTable};
 use super::decode::Problem;
 use super::engine::SyncReport;
 use super::round::{forgot, join, Limits, Round, MAX_PUSH_BATCHES_PER_ROUND};
-use super::rows::{self, DirtyPosition};
 use super::{cursor, rejected, SyncError};
+use crate::store::sync_rows::{self, DirtyPosition};
 use crate::Garage;
 
 /// A batch ready to send.
@@ -117,21 +117,27 @@ impl Round {
         let mut cap = limits.batch_rows;
         let mut clearing: Option<tokio::task::JoinHandle<Result<(), SyncError>>> = None;
         let mut too_large = None;
+        // The next batch, read while this one is pushed: (limit, after, read).
+        let mut next: Option<(usize, Option<DirtyPosition>, ReadHandle)> = None;
         let result = async {
             for _ in 0..MAX_PUSH_BATCHES_PER_ROUND {
-                let (limit, after) = (cap, position.clone());
-                let rows = self
-                    .blocking(move |g| {
-                        Ok(g.store().read("sync.read_dirty", |c| {
-                            rows::read_dirty_after(c, limit, after.as_ref())
-                        })?)
-                    })
-                    .await?;
+                let rows = match next.take() {
+                    Some((limit, after, read)) if limit == cap && after == position => {
+                        join(read).await?
+                    }
+                    // A halved batch sends the same rows again: the read ahead is moot.
+                    _ => join(self.read_dirty(cap, position.clone())).await?,
+                };
                 if rows.is_empty() {
                     return Ok(());
                 }
                 let enc =
                     encode_batch(rows, limits.batch_bytes, limits.row_bytes, epoch.as_deref())?;
+                next = Some((
+                    cap,
+                    enc.last.clone(),
+                    self.read_dirty(cap, enc.last.clone()),
+                ));
                 if !enc.refused.is_empty() {
                     report.push_rejected += enc.refused.len();
                     let refused: Vec<_> = enc
@@ -241,7 +247,7 @@ impl Round {
                 let (resp_epoch, resp_seq) = (resp.epoch, resp.seq);
                 clearing = Some(tokio::task::spawn_blocking(move || {
                     g.store().write("sync.clear_dirty", |tx| {
-                        rows::clear_dirty(tx, &acked)?;
+                        sync_rows::clear_dirty(tx, &acked)?;
                         cursor::note_push_seq(tx, resp_seq)?;
                         for (t, id, hlc, code, reason) in &refused {
                             rejected::record(tx, t, id, hlc, code, reason)?;
@@ -264,6 +270,20 @@ impl Round {
         }
         result?;
         too_large.map_or(Ok(()), Err)
+    }
+}
+
+type ReadHandle = tokio::task::JoinHandle<Result<Vec<SyncRow>, SyncError>>;
+
+impl Round {
+    /// Reads up to `limit` dirty rows after `after` on a blocking thread.
+    fn read_dirty(&self, limit: usize, after: Option<DirtyPosition>) -> ReadHandle {
+        let g = self.garage.clone();
+        tokio::task::spawn_blocking(move || {
+            Ok(g.store().read("sync.read_dirty", |c| {
+                sync_rows::read_dirty_after(c, limit, after.as_ref())
+            })?)
+        })
     }
 }
 

@@ -14,16 +14,16 @@
 use glovebox_protocol::rows::MAX_ROW_BYTES;
 use glovebox_protocol::sync::SyncRow;
 use glovebox_protocol::{Hlc, SyncTable, MAX_CLOCK_DRIFT_MS};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+use super::app_version;
 use super::apply::{apply_rows, ApplyCtx, ApplyOutcome};
 use super::decode::{self, Problem};
-use super::rows::{data_columns, row_from_sql, select_rows};
-use super::{app_version, clock};
-use crate::garage::Touched;
-use crate::store::{meta_set, Store};
-use crate::time;
+use crate::events::ChangeSource;
+use crate::garage::Writer;
+use crate::store::{self, meta_set, sync_rows};
+use crate::{time, Garage};
 
 /// A row version waiting in quarantine, for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,22 +49,6 @@ const MAX_KEPT_DATA: usize = 4 * MAX_ROW_BYTES;
 /// Longest table name or id kept (hostile rows may carry anything).
 const MAX_KEPT_NAME: usize = 64;
 
-const PUT: &str = "INSERT INTO sync_quarantine \
-     (tbl, id, hlc, deleted, data, code, reason, received_at, app_version) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-     ON CONFLICT (tbl, id) DO UPDATE SET hlc = excluded.hlc, deleted = excluded.deleted, \
-     data = excluded.data, code = excluded.code, reason = excluded.reason, \
-     received_at = excluded.received_at, app_version = excluded.app_version \
-     WHERE excluded.hlc >= sync_quarantine.hlc";
-const LIST: &str = "SELECT tbl, id, hlc, deleted, code, reason, received_at, app_version \
-     FROM sync_quarantine ORDER BY received_at DESC, tbl, id";
-/// Every entry (?1 = 1), or those a `Retry::Due` may take: tried by another build, or
-/// waiting for the clock. The others are not even read: a newer Glovebox syncing a table
-/// this one lacks can leave many here.
-const ENTRIES: &str = "SELECT tbl, id, hlc, deleted, data, code, app_version \
-     FROM sync_quarantine WHERE ?1 = 1 OR app_version <> ?2 OR code = 'clock_ahead'";
-const DELETE_ONE: &str = "DELETE FROM sync_quarantine WHERE tbl = ?1 AND id = ?2";
-const RETAG: &str = "UPDATE sync_quarantine SET app_version = ?3 WHERE tbl = ?1 AND id = ?2";
 const META_RULES_VERSION: &str = "sync.rules_version";
 
 pub(crate) fn put(conn: &Connection, row: &SyncRow, p: &Problem) -> crate::Result<()> {
@@ -74,24 +58,24 @@ pub(crate) fn put(conn: &Connection, row: &SyncRow, p: &Problem) -> crate::Resul
         data = "{}".into();
         reason.push_str(" (its data was too large to keep)");
     }
-    conn.prepare_cached(PUT)?.execute(params![
-        decode::truncate(&row.table, MAX_KEPT_NAME),
-        decode::truncate(&row.id, MAX_KEPT_NAME),
-        row.hlc.to_string(),
-        row.deleted,
-        data,
-        p.code,
-        reason,
-        time::now_millis(),
-        app_version(),
-    ])?;
-    Ok(())
+    store::quarantine::put(
+        conn,
+        &store::quarantine::Entry {
+            tbl: &decode::truncate(&row.table, MAX_KEPT_NAME),
+            id: &decode::truncate(&row.id, MAX_KEPT_NAME),
+            hlc: &row.hlc.to_string(),
+            deleted: row.deleted,
+            data: &data,
+            code: p.code,
+            reason: &reason,
+            received_at: time::now_millis(),
+            app_version: app_version(),
+        },
+    )
 }
 
 pub(crate) fn clear_all(conn: &Connection) -> crate::Result<()> {
-    conn.prepare_cached("DELETE FROM sync_quarantine")?
-        .execute([])?;
-    Ok(())
+    store::quarantine::clear_all(conn)
 }
 
 pub(crate) fn is_empty(conn: &Connection) -> crate::Result<bool> {
@@ -99,53 +83,11 @@ pub(crate) fn is_empty(conn: &Connection) -> crate::Result<bool> {
 }
 
 pub(crate) fn count(conn: &Connection) -> crate::Result<u64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM sync_quarantine")?
-        .query_row([], |r| r.get::<_, i64>(0))? as u64)
-}
-
-/// Drops the entry for (table, id) if the table now holds a version at least as new.
-pub(crate) fn drop_obsolete(conn: &Connection, table: SyncTable, id: &str) -> crate::Result<()> {
-    let t = table.name();
-    conn.prepare_cached(&format!(
-        "DELETE FROM sync_quarantine WHERE tbl = '{t}' AND id = ?1 \
-         AND hlc <= (SELECT hlc FROM {t} WHERE id = ?1)"
-    ))?
-    .execute([id])?;
-    Ok(())
-}
-
-/// Drops every entry a local version has overtaken (an edit made here after the entry
-/// arrived is stamped above it and wins everywhere).
-pub(crate) fn drop_all_obsolete(conn: &Connection) -> crate::Result<usize> {
-    let mut n = 0;
-    for table in SyncTable::ALL {
-        let t = table.name();
-        n += conn
-            .prepare_cached(&format!(
-                "DELETE FROM sync_quarantine WHERE tbl = '{t}' \
-                 AND hlc <= (SELECT hlc FROM {t} WHERE {t}.id = sync_quarantine.id)"
-            ))?
-            .execute([])?;
-    }
-    Ok(n)
+    store::quarantine::count(conn)
 }
 
 pub(crate) fn list(conn: &Connection) -> crate::Result<Vec<QuarantinedRow>> {
-    let mut stmt = conn.prepare_cached(LIST)?;
-    let rows = stmt.query_map([], |r| {
-        Ok(QuarantinedRow {
-            table: r.get(0)?,
-            id: r.get(1)?,
-            hlc: r.get(2)?,
-            deleted: r.get(3)?,
-            code: r.get(4)?,
-            reason: r.get(5)?,
-            received_at_ms: r.get(6)?,
-            app_version: r.get(7)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    store::quarantine::list(conn)
 }
 
 /// Which entries a retry takes.
@@ -168,54 +110,41 @@ struct Entry {
 }
 
 fn entries(conn: &Connection, which: Retry) -> crate::Result<Vec<Entry>> {
-    let mut stmt = conn.prepare_cached(ENTRIES)?;
     let all = matches!(which, Retry::All);
-    let rows = stmt.query_map(params![all, app_version()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, bool>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for r in rows {
-        let (tbl, id, hlc, deleted, data, code, app_version) = r?;
-        let hlc = hlc.parse::<Hlc>().ok();
-        let data = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&data).ok();
+    for e in store::quarantine::entries(conn, all, app_version())? {
+        let hlc = e.hlc.parse::<Hlc>().ok();
+        let data = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&e.data).ok();
         let row = match (&hlc, data) {
             (Some(h), Some(data)) => Some(SyncRow {
-                table: tbl.clone(),
-                id: id.clone(),
+                table: e.tbl.clone(),
+                id: e.id.clone(),
                 hlc: h.clone(),
-                deleted,
+                deleted: e.deleted,
                 data,
             }),
             _ => None,
         };
         out.push(Entry {
             row,
-            tbl,
-            id,
-            code,
+            tbl: e.tbl,
+            id: e.id,
+            code: e.code,
             hlc,
-            app_version,
+            app_version: e.app_version,
         });
     }
     Ok(out)
 }
 
-/// Retries the entries `which` selects: applied ones leave quarantine, the others stay
-/// with their (possibly new) reason and this build's version.
+/// Retries the entries `which` selects, through `w`'s transaction: applied ones leave
+/// quarantine, the others stay with their (possibly new) reason and this build's version.
 pub(crate) fn retry(
-    conn: &Connection,
+    w: &mut Writer<'_>,
     which: Retry,
     ctx: &ApplyCtx,
-    touched: &mut Touched,
 ) -> crate::Result<ApplyOutcome> {
+    let conn = w.conn();
     let current = app_version();
     let mut due: Vec<SyncRow> = Vec::new();
     for e in entries(conn, which)? {
@@ -234,42 +163,36 @@ pub(crate) fn retry(
         }
         match e.row {
             Some(row) => {
-                conn.prepare_cached(DELETE_ONE)?.execute([&e.tbl, &e.id])?;
+                store::quarantine::delete(conn, &e.tbl, &e.id)?;
                 due.push(row);
             }
             // Nothing left to retry (the data was too large to keep): re-tag it so it is
             // not taken again by this build.
-            None => {
-                conn.prepare_cached(RETAG)?
-                    .execute(params![e.tbl, e.id, current])?;
-            }
+            None => store::quarantine::retag(conn, &e.tbl, &e.id, current)?,
         }
     }
-    apply_rows(conn, &due, ctx, touched)
+    apply_rows(w, &due, ctx)
 }
 
-/// At open: when this build differs from the one that last opened the database, retries
-/// what an older build quarantined and moves live rows that no longer read into
+/// After an open: when this build differs from the one that last opened the database,
+/// retries what an older build quarantined and moves live rows that no longer read into
 /// quarantine. A no-op (one meta read) otherwise.
-pub(crate) fn at_open(store: &Store) -> crate::Result<()> {
+pub(crate) fn at_open(garage: &Garage) -> crate::Result<()> {
     let current = app_version();
-    if store.meta_get(META_RULES_VERSION)?.as_deref() == Some(current) {
+    if garage.store().meta_get(META_RULES_VERSION)?.as_deref() == Some(current) {
         return Ok(());
     }
-    store.write("sync.quarantine_upgrade", |tx| {
-        let mark = clock::high_water(tx)?;
-        let mut touched = Touched::default();
+    garage.transaction("sync.quarantine_upgrade", ChangeSource::Sync, |w| {
         let out = retry(
-            tx,
+            w,
             Retry::Due {
                 now_ms: time::now_millis().max(0) as u64,
             },
             &ApplyCtx::sync(),
-            &mut touched,
         )?;
-        if let Some(seen) = out.max_seen {
-            clock::raise_to(tx, seen, mark)?;
-        }
+        // The transaction raises the high-water mark past what the clock has seen.
+        garage.fold_seen(&out);
+        let tx = w.conn();
         let swept = sweep_unreadable(tx)?;
         if out.applied + swept > 0 {
             tracing::info!(
@@ -286,46 +209,19 @@ pub(crate) fn at_open(store: &Store) -> crate::Result<()> {
 fn sweep_unreadable(conn: &Connection) -> crate::Result<usize> {
     let mut moved = 0;
     for table in SyncTable::ALL {
-        let code_cols = decode::code_columns(table);
-        if code_cols.is_empty() {
-            continue;
-        }
-        let t = table.name();
         // Distinct values first: a column of a big table holds a handful of them.
         let mut bad: Vec<(&str, String, Problem)> = Vec::new();
-        for col in code_cols {
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT DISTINCT {col} FROM {t} WHERE deleted = 0"))?;
-            let values = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            for v in values {
-                let v = v?;
+        for col in decode::code_columns(table) {
+            for v in sync_rows::live_values(conn, table, col)? {
                 if let Err(p) = decode::check_code(table, col, &v) {
                     bad.push((col, v, p));
                 }
             }
         }
-        if bad.is_empty() {
-            continue;
-        }
-        let cols = data_columns(conn, table)?;
         for (col, value, p) in bad {
-            let sql = format!(
-                "{} WHERE deleted = 0 AND {col} = ?1",
-                select_rows(table, &cols)
-            );
-            let rows: Vec<SyncRow> = {
-                let mut stmt = conn.prepare(&sql)?;
-                let mut q = stmt.query([&value])?;
-                let mut rows = Vec::new();
-                while let Some(r) = q.next()? {
-                    rows.push(row_from_sql(r, table, &cols)?);
-                }
-                rows
-            };
-            for row in rows {
+            for row in sync_rows::live_rows_where(conn, table, col, &value)? {
                 put(conn, &row, &p)?;
-                conn.prepare_cached(&format!("DELETE FROM {t} WHERE id = ?1"))?
-                    .execute([&row.id])?;
+                sync_rows::remove(conn, table, &row.id)?;
                 moved += 1;
             }
         }
@@ -336,9 +232,5 @@ fn sweep_unreadable(conn: &Connection) -> crate::Result<usize> {
 /// Forgets which build last opened the database (tests simulate an upgrade with it).
 #[cfg(test)]
 pub(crate) fn forget_rules_version(conn: &Connection) -> crate::Result<()> {
-    conn.execute(
-        "DELETE FROM local_meta WHERE key = ?1",
-        [META_RULES_VERSION],
-    )?;
-    Ok(())
+    store::meta_delete(conn, META_RULES_VERSION)
 }

@@ -9,12 +9,12 @@
 //! - for `clock_ahead`, the server's clock has caught up with the row's stamp,
 //! - the device resets with its server (a different server may take it).
 
-use glovebox_protocol::{Hlc, SyncTable, MAX_CLOCK_DRIFT_MS};
-use rusqlite::{params, Connection};
+use glovebox_protocol::{Hlc, MAX_CLOCK_DRIFT_MS};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::app_version;
-use crate::time;
+use crate::{store, time};
 
 /// A version the server refused, for the UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,17 +32,6 @@ pub struct RejectedRow {
     pub rejected_at_ms: i64,
 }
 
-const RECORD: &str =
-    "INSERT INTO sync_rejected (tbl, id, hlc, code, reason, rejected_at, app_version) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tbl, id) DO UPDATE SET hlc = excluded.hlc, \
-     code = excluded.code, reason = excluded.reason, rejected_at = excluded.rejected_at, \
-     app_version = excluded.app_version";
-const LIST: &str = "SELECT tbl, id, hlc, code, reason, rejected_at FROM sync_rejected \
-     ORDER BY rejected_at DESC, tbl, id";
-const COUNT: &str = "SELECT count(*) FROM sync_rejected";
-const CLOCK_AHEAD: &str = "SELECT tbl, id, hlc FROM sync_rejected WHERE code = 'clock_ahead'";
-const DELETE_ONE: &str = "DELETE FROM sync_rejected WHERE tbl = ?1 AND id = ?2";
-
 pub(crate) fn record(
     conn: &Connection,
     table: &str,
@@ -51,90 +40,50 @@ pub(crate) fn record(
     code: &str,
     reason: &str,
 ) -> crate::Result<()> {
-    conn.prepare_cached(RECORD)?.execute(params![
-        table,
-        id,
-        hlc.to_string(),
-        code,
-        reason,
-        time::now_millis(),
-        app_version(),
-    ])?;
-    Ok(())
+    store::rejected::record(
+        conn,
+        &store::rejected::Refusal {
+            tbl: table,
+            id,
+            hlc: &hlc.to_string(),
+            code,
+            reason,
+            rejected_at: time::now_millis(),
+            app_version: app_version(),
+        },
+    )
 }
 
 /// Drops entries for versions that were acknowledged after all (a retry went through).
 pub(crate) fn forget(conn: &Connection, table: &str, id: &str) -> crate::Result<()> {
-    conn.prepare_cached(DELETE_ONE)?.execute([table, id])?;
-    Ok(())
+    store::rejected::delete(conn, table, id)
 }
 
 pub(crate) fn clear_all(conn: &Connection) -> crate::Result<()> {
-    conn.prepare_cached("DELETE FROM sync_rejected")?
-        .execute([])?;
-    Ok(())
+    store::rejected::clear_all(conn)
 }
 
 /// Releases every entry that may be pushed again (see the module docs). `server_now_ms`
 /// is the server's clock as `/v1/status` reported it (or ours when it did not answer).
 /// Returns how many were released.
 pub(crate) fn release(conn: &Connection, server_now_ms: u64) -> crate::Result<usize> {
-    let mut n = conn
-        .prepare_cached("DELETE FROM sync_rejected WHERE app_version <> ?1")?
-        .execute([app_version()])?;
-    for table in SyncTable::ALL {
-        let t = table.name();
-        // Edited since (another HLC) or no longer dirty: nothing left to hold back.
-        n += conn
-            .prepare_cached(&format!(
-                "DELETE FROM sync_rejected WHERE tbl = '{t}' AND NOT EXISTS \
-                 (SELECT 1 FROM {t} WHERE {t}.id = sync_rejected.id \
-                  AND {t}.hlc = sync_rejected.hlc AND {t}.dirty = 1)"
-            ))?
-            .execute([])?;
-    }
+    let n = store::rejected::delete_other_builds(conn, app_version())?
+        + store::rejected::delete_not_held(conn)?;
     let horizon = server_now_ms.saturating_add(MAX_CLOCK_DRIFT_MS);
-    let due: Vec<(String, String)> = {
-        let mut stmt = conn.prepare_cached(CLOCK_AHEAD)?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut due = Vec::new();
-        for r in rows {
-            let (tbl, id, hlc) = r?;
-            if hlc.parse::<Hlc>().map_or(true, |h| h.millis <= horizon) {
-                due.push((tbl, id));
-            }
+    let mut due = 0;
+    for (tbl, id, hlc) in store::rejected::clock_ahead(conn)? {
+        if hlc.parse::<Hlc>().map_or(true, |h| h.millis <= horizon) {
+            forget(conn, &tbl, &id)?;
+            due += 1;
         }
-        due
-    };
-    for (tbl, id) in &due {
-        forget(conn, tbl, id)?;
     }
-    Ok(n + due.len())
+    Ok(n + due)
 }
 
 pub(crate) fn list(conn: &Connection) -> crate::Result<Vec<RejectedRow>> {
-    let mut stmt = conn.prepare_cached(LIST)?;
-    let rows = stmt.query_map([], |r| {
-        Ok(RejectedRow {
-            table: r.get(0)?,
-            id: r.get(1)?,
-            hlc: r.get(2)?,
-            code: r.get(3)?,
-            reason: r.get(4)?,
-            rejected_at_ms: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    store::rejected::list(conn)
 }
 
 pub(crate) fn count(conn: &Connection) -> crate::Result<u64> {
-    Ok(conn
-        .prepare_cached(COUNT)?
-        .query_row([], |r| r.get::<_, i64>(0))? as u64)
+    store::rejected::count(conn)
 }

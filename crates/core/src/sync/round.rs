@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::apply::ApplyOutcome;
 use super::client::Client;
 use super::engine::{backoff, set_state, SyncReport};
-use super::rows::META_LAST_SYNCED;
+use super::META_LAST_SYNCED;
 use super::{
     cursor, instance, quarantine, rejected, SyncError, SyncOptions, SyncState, SyncStatus,
 };
@@ -433,9 +433,9 @@ impl Round {
     }
 }
 
-pub(super) async fn join(
-    h: tokio::task::JoinHandle<Result<(), SyncError>>,
-) -> Result<(), SyncError> {
+pub(super) async fn join<T>(
+    h: tokio::task::JoinHandle<Result<T, SyncError>>,
+) -> Result<T, SyncError> {
     h.await
         .map_err(|e| SyncError::Local(crate::Error::Other(format!("sync worker failed: {e}"))))?
 }
@@ -451,12 +451,12 @@ impl Garage {
         let now = self.now_for_sync(server_ahead_ms);
         let ctx = super::apply::ApplyCtx::sync_at(now);
         Ok(
-            self.write("sync.housekeeping", ChangeSource::Sync, |tx, touched| {
+            self.transaction("sync.housekeeping", ChangeSource::Sync, |w| {
+                let tx = w.conn();
                 rejected::release(tx, server_now_ms)?;
-                let out =
-                    quarantine::retry(tx, quarantine::Retry::Due { now_ms: now }, &ctx, touched)?;
+                let out = quarantine::retry(w, quarantine::Retry::Due { now_ms: now }, &ctx)?;
                 self.fold_seen(&out);
-                quarantine::drop_all_obsolete(tx)?;
+                crate::store::quarantine::drop_all_obsolete(tx)?;
                 Ok(out)
             })?,
         )

@@ -156,7 +156,7 @@ fn a_database_restored_from_an_older_copy_recovers_with_a_new_node_id() {
         g.store()
             .write("t", |tx| {
                 cursor::save_cursor(tx, 40)?;
-                cursor::mark_all_dirty(tx)?;
+                crate::store::sync_rows::mark_all_dirty(tx)?;
                 tx.execute("UPDATE vehicles SET dirty = 0", [])?;
                 Ok(())
             })

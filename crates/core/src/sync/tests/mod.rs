@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use glovebox_protocol::sync::SyncRow;
 use glovebox_protocol::{Hlc, SyncTable};
 
-use super::rows::{self, clear_dirty, read_dirty};
 use super::{cursor, quarantine, quarantined_rows, rejected};
 use crate::fuel::FuelInput;
 use crate::reminders::{ReminderInput, Schedule, Thresholds};
+use crate::store::sync_rows::{self as rows, clear_dirty, read_dirty};
 use crate::vehicles::VehicleInput;
 use crate::{Garage, RecordKind, WriteOptions};
 
