@@ -143,3 +143,21 @@ pub fn insert_fills_floor(garage: &Garage, vehicle_id: &str, rows: u64) -> Resul
     })?;
     Ok(started.elapsed().as_secs_f64())
 }
+
+/// Creates an empty database file at `path` with SQLite pages of `bytes` (4096 is what
+/// databases created before the store set its own page size have), for a same-run baseline of
+/// the page size: [`Garage::open`] then migrates it and keeps its page size.
+pub fn create_with_page_size(path: &std::path::Path, bytes: u32) -> Result<()> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "page_size", bytes)?;
+    // The first write fixes the page size; WAL mode is what the store would set anyway.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(())
+}
+
+/// The page size of the garage's database file.
+pub fn page_size(garage: &Garage) -> Result<u32> {
+    inspect(garage, |c| {
+        Ok(c.query_row("PRAGMA page_size", [], |r| r.get(0))?)
+    })
+}

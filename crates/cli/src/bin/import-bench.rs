@@ -130,6 +130,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows as f64 / commit_cpu,
         vm_hwm_kib().unwrap_or(0)
     );
+    // Same-run baseline: the same commit into a database with 4 KiB pages, the page size
+    // of every database created before the store chose its own.
+    let old_path = dir.path().join("bench-4k.db");
+    glovebox_core::testing::create_with_page_size(&old_path, 4096)?;
+    let old = Garage::open(&old_path)?;
+    let (t, c) = (Instant::now(), cpu_s());
+    let r = import::commit(&old, &csv, &opts, &|_| {}, &cancel)?;
+    let old_s = t.elapsed().as_secs_f64();
+    let old_cpu = cpu_s() - c;
+    assert_eq!(r.new_records.fuel, rows);
+    println!(
+        "baseline: the same commit into a 4 KiB-page database: {:.2} s = {:.0} rows/s ({:.0} rows per CPU-s)",
+        old_s,
+        rows as f64 / old_s,
+        rows as f64 / old_cpu
+    );
+    drop(old);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(format!("bench-4k.db{suffix}")));
+    }
     // The write path alone: the same records, already in memory, through write_batch.
     let g2 = Garage::open(dir.path().join("bench2.db"))?;
     let v = g2.create_vehicle(&glovebox_core::vehicles::VehicleInput::new("Bench"))?;
