@@ -123,11 +123,14 @@ impl Store {
             std::fs::create_dir_all(parent)?;
         }
         let mut writer = Connection::open(&path)?;
+        // Only takes effect on a new, empty file (before WAL mode writes its first page),
+        // and must come before `cache_size`: SQLite turns a cache size in KiB into a page
+        // count once, with the page size of that moment (4 KiB pages counted against 16 KiB
+        // ones made the 32 MiB cache 125 MiB).
+        writer.pragma_update(None, "page_size", PAGE_SIZE)?;
         configure(&writer)?;
         // Check the version before switching to WAL so a refused file is left untouched.
         migrate::refuse_newer(&writer)?;
-        // Only takes effect on a new, empty file (before WAL mode writes its first page).
-        writer.pragma_update(None, "page_size", PAGE_SIZE)?;
         let mode: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
