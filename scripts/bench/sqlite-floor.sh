@@ -63,13 +63,23 @@ run() { # $1 label, $2 page size, $3 column type, $4 kept|deferred, $5..7 exprs
   local t
   t=$( { /usr/bin/time -f "%U %S %e" sqlite3 "$db" <"$tmp/run.sql" >/dev/null; } 2>&1 | tail -1)
   read -r user sys wall <<<"$t"
-  printf '%-52s cpu %5.2f s (user %s + sys %s), wall %s s, %6.0f rows per CPU-s\n' \
-    "$1" "$(echo "$user + $sys" | bc)" "$user" "$sys" "$wall" \
-    "$(echo "$rows / ($user + $sys)" | bc -l)"
+  local stored
+  stored=$(sqlite3 "$db" "SELECT count(*) FROM fuel_records")
+  if [ "$stored" != "$rows" ]; then
+    echo "$1: $stored rows stored, expected $rows" >&2
+    exit 1
+  fi
+  local cpu rate="-"
+  cpu=$(echo "$user + $sys" | bc)
+  if [ "$(echo "$cpu > 0" | bc)" = 1 ]; then
+    rate=$(printf '%.0f' "$(echo "$rows / $cpu" | bc -l)")
+  fi
+  printf '%-58s cpu %5.2f s (user %s + sys %s), wall %s s, %s rows per CPU-s\n' \
+    "$1" "$cpu" "$user" "$sys" "$wall" "$rate"
 }
 
 echo "$rows rows, one transaction, sqlite3 $(sqlite3 --version | cut -d' ' -f1)"
-run "text ids, 4 KiB pages, indexes kept (schema 6 today)" 4096 TEXT kept "$text_id" "$text_vehicle" "$text_hlc"
+run "text ids, 4 KiB pages, indexes kept (schema 6 as before)" 4096 TEXT kept "$text_id" "$text_vehicle" "$text_hlc"
 run "text ids, 4 KiB pages, indexes dropped + rebuilt" 4096 TEXT deferred "$text_id" "$text_vehicle" "$text_hlc"
 run "text ids, 16 KiB pages, indexes kept" 16384 TEXT kept "$text_id" "$text_vehicle" "$text_hlc"
 run "text ids, 16 KiB pages, indexes dropped + rebuilt" 16384 TEXT deferred "$text_id" "$text_vehicle" "$text_hlc"
