@@ -3,7 +3,7 @@
 //! row; the same file runs against the code before a change (docs/BENCHMARKS.md):
 //!
 //!     valgrind --tool=callgrind --collect-atstart=no \
-//!         --toggle-collect='glovebox_core::garage::batch::<impl glovebox_core::garage::Garage>::try_write_batch' \
+//!         --toggle-collect='glovebox_core::garage::batch::<impl glovebox_core::garage::Garage>::write_batch' \
 //!         target/release/examples/profile_write DIR 20000
 
 use chrono::NaiveDate;

@@ -97,49 +97,86 @@ pub fn execute_raw(garage: &Garage, sql: &str) -> Result<()> {
     })
 }
 
-/// The floor under the write path, for the import benchmark: `rows` fill-ups of vehicle
-/// `vehicle_id` through the fuel table's own INSERT, prepared once, in one transaction,
-/// with ids and clocks made before the clock starts — no validation, no stamping, nothing
-/// else. Returns the seconds the inserts and the commit took.
-pub fn insert_fills_floor(garage: &Garage, vehicle_id: &str, rows: u64) -> Result<f64> {
-    use crate::store::StoredRow;
-    let made: Vec<(String, String)> = (0..rows)
+/// Rows for [`insert_fills_floor`], made before its clock starts.
+pub struct FloorRows(Vec<(crate::fuel::FuelRecord, crate::SyncStamp)>);
+
+/// `rows` fill-ups of vehicle `vehicle_id` with their ids and clocks, for
+/// [`insert_fills_floor`].
+pub fn floor_rows(garage: &Garage, vehicle_id: &str, rows: u64) -> FloorRows {
+    use crate::fuel::FuelRecord;
+    use crate::units::{Currency, Distance, DistanceUnit, Money, Volume, VolumeUnit};
+    let start = crate::time::from_sql(788_918_400);
+    let made: Vec<(FuelRecord, crate::SyncStamp)> = (0..rows)
         .map(|i| {
-            (
-                uuid::Builder::from_unix_timestamp_millis(1_700_000_000_000 + i, &[7; 10])
+            let record = FuelRecord {
+                id: uuid::Builder::from_unix_timestamp_millis(1_700_000_000_000 + i, &[7; 10])
                     .into_uuid()
                     .to_string(),
-                format!(
+                vehicle_id: vehicle_id.to_owned(),
+                occurred_at: start + chrono::Duration::minutes(15 * i as i64),
+                odometer: Distance::new((10_000 + 9 * i) as f64, DistanceUnit::Kilometre),
+                quantity: Volume::new(0.6, VolumeUnit::Litre),
+                total_cost: Money::new(105, Currency::EUR),
+                is_full: true,
+                missed_previous: false,
+                station: String::new(),
+                notes: String::new(),
+                tags: Vec::new(),
+            };
+            let stamp = crate::SyncStamp {
+                hlc: format!(
                     "{:015}-{:08x}-{}",
                     1_700_000_000_000u64 + i,
                     0,
                     garage.device_id()
                 ),
-            )
+                dirty: true,
+                updated_at: 0,
+            };
+            (record, stamp)
         })
         .collect();
+    FloorRows(made)
+}
+
+/// The floor under the write path, for the import benchmark: `rows` (from [`floor_rows`])
+/// through the fuel table's own bulk INSERT (the write path's multi-row statement,
+/// prepared once), in one transaction — no validation, no stamping, nothing else.
+/// Returns the seconds the inserts and the commit took.
+pub fn insert_fills_floor(garage: &Garage, rows: FloorRows) -> Result<f64> {
+    use crate::fuel::FuelRecord;
+    use crate::store::{self, ROWS_PER_INSERT};
+    let made = rows.0;
     let started = std::time::Instant::now();
     garage.store().write("testing.insert_floor", |tx| {
-        let mut stmt = tx.prepare(crate::fuel::FuelRecord::INSERT)?;
-        for (i, (id, hlc)) in made.iter().enumerate() {
-            stmt.execute(rusqlite::params![
-                id,
-                vehicle_id,
-                788_918_400 + 900 * i as i64,
-                (10_000 + 9 * i) as f64,
-                0.6,
-                105,
-                true,
-                false,
-                "",
-                "",
-                "",
-                hlc,
-                true,
-                0,
-            ])?;
+        let mut bulk = tx.prepare(store::multi_row_insert::<FuelRecord>())?;
+        let mut chunks = made.chunks_exact(ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            store::execute_rows(&mut bulk, chunk)?;
+        }
+        let mut one = tx.prepare(<FuelRecord as store::StoredRow>::INSERT)?;
+        for (r, s) in chunks.remainder() {
+            store::execute(&mut one, r, s)?;
         }
         Ok(())
     })?;
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// Creates an empty database file at `path` with SQLite pages of `bytes` (4096 is what
+/// databases created before the store set its own page size have), for a same-run baseline of
+/// the page size: [`Garage::open`] then migrates it and keeps its page size.
+pub fn create_with_page_size(path: &std::path::Path, bytes: u32) -> Result<()> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "page_size", bytes)?;
+    // The first write fixes the page size; WAL mode is what the store would set anyway.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    Ok(())
+}
+
+/// The page size of the garage's database file.
+pub fn page_size(garage: &Garage) -> Result<u32> {
+    inspect(garage, |c| {
+        Ok(c.query_row("PRAGMA page_size", [], |r| r.get(0))?)
+    })
 }

@@ -115,3 +115,21 @@ fn the_upgraded_database_reads_and_writes_through_the_api() {
         .unwrap();
     assert_eq!(g.vehicle(&v.id).unwrap().name, "New");
 }
+
+#[test]
+fn an_upgraded_database_keeps_its_page_size_and_a_new_one_gets_the_larger_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = open_copy(&dir);
+    assert_eq!(testing::page_size(&old).unwrap(), 4096);
+    let new = Garage::open(dir.path().join("new.db")).unwrap();
+    assert_eq!(testing::page_size(&new).unwrap(), 16 * 1024);
+    // The benchmarks' baseline: a file made with the old page size keeps it.
+    let path = dir.path().join("small-pages.db");
+    testing::create_with_page_size(&path, 4096).unwrap();
+    let small = Garage::open(&path).unwrap();
+    assert_eq!(testing::page_size(&small).unwrap(), 4096);
+    assert_eq!(
+        testing::inspect(&small, schema_version).unwrap(),
+        SUPPORTED_SCHEMA_VERSION
+    );
+}

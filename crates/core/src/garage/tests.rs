@@ -821,3 +821,38 @@ fn a_large_batch_goes_out_in_multi_row_inserts_and_reads_back_exactly() {
     assert_eq!(hlcs.len(), rows.len());
     assert!(rows.iter().all(|r| r.4));
 }
+
+#[test]
+fn a_bulk_insert_failing_half_way_leaves_nothing_of_the_batch() {
+    let f = fixture();
+    let v = car(&f.garage);
+    let before = snapshot(&f.garage);
+    // 200 fill-ups in one batch, the 70th reusing the 10th's id: the second multi-row
+    // INSERT (rows 65..128) fails on the primary key after writing some of its rows.
+    let ids: Vec<String> = (0..200).map(|_| super::new_id()).collect();
+    let records: Vec<NewRecord> = (0..200usize)
+        .map(|i| NewRecord::Fuel {
+            id: Some(ids[if i == 69 { 9 } else { i }].clone()),
+            input: fill(
+                &v.id,
+                day(1, 1) + chrono::Duration::hours(i as i64),
+                1000.0 + i as f64 * 10.0,
+                20.0,
+            ),
+        })
+        .collect();
+    let err = f
+        .garage
+        .write_batch(records, BatchOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("UNIQUE"), "{err}");
+    assert_eq!(snapshot(&f.garage), before);
+    assert!(f.garage.fuel_records(&v.id, Page::ALL).unwrap().is_empty());
+    // The garage still writes afterwards.
+    f.garage
+        .add_fuel(
+            &fill(&v.id, day(2, 1), 5000.0, 30.0),
+            WriteOptions::default(),
+        )
+        .unwrap();
+}
