@@ -303,7 +303,7 @@ async fn authenticate(s: &Arc<AppState>, headers: &HeaderMap) -> AppResult<Princ
         return Err(unknown());
     }
     let hash = auth::token_hash(token);
-    let found = if s.storage.inline_token_checks() {
+    let found = if s.storage.inline_reads() {
         s.storage.authenticate(&hash)?
     } else {
         let st = s.clone();
