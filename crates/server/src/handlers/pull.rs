@@ -61,8 +61,12 @@ pub(super) async fn pull(
             PullStep::More(rest) => blocking(move || render(rest()?)).await?,
         }
     } else {
-        let st = s.clone();
-        blocking(move || render(st.storage.pull(who.user_id, p.since, limits)?)).await?
+        let pull = s
+            .storage
+            .clone()
+            .pull_async(who.user_id, p.since, limits)
+            .await?;
+        render(pull)?
     };
     Counters::add(&s.counters.rows_pulled, rows as u64);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())

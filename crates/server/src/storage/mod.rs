@@ -15,6 +15,10 @@ pub use migrate::{Migration, MigrationError};
 pub use postgres::{PostgresOptions, PostgresStorage};
 pub use sqlite::{SqliteOptions, SqliteStorage};
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use glovebox_protocol::sync::RowOutcome;
 use glovebox_protocol::{Hlc, SyncTable};
 
@@ -202,6 +206,18 @@ pub enum Pull {
     },
 }
 
+/// What the `*_async` storage calls return.
+pub type StorageFuture<T> = Pin<Box<dyn Future<Output = StorageResult<T>> + Send>>;
+
+/// Runs blocking storage work in tokio's blocking pool.
+async fn off_worker<T: Send + 'static>(
+    f: impl FnOnce() -> StorageResult<T> + Send + 'static,
+) -> StorageResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::Unavailable(format!("storage task failed: {e}")))?
+}
+
 /// What [`Storage::pull_begin`] got done on the caller's thread.
 pub enum PullStep {
     Done(Pull),
@@ -252,6 +268,32 @@ pub trait Storage: Send + Sync + 'static {
     /// Rows of this user with sequence > `since`, in sequence order, within `limits`;
     /// or [`Pull::CursorAhead`] when `since` was never issued by this database.
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull>;
+
+    /// [`Storage::authenticate`] for async callers. The default runs it in tokio's
+    /// blocking pool; a backend with an async driver answers without that hop.
+    fn authenticate_async(self: Arc<Self>, token_hash: String) -> StorageFuture<Option<Principal>> {
+        Box::pin(off_worker(move || self.authenticate(&token_hash)))
+    }
+
+    /// [`Storage::pull`] for async callers (see [`Storage::authenticate_async`]).
+    fn pull_async(
+        self: Arc<Self>,
+        user_id: i64,
+        since: u64,
+        limits: PageLimits,
+    ) -> StorageFuture<Pull> {
+        Box::pin(off_worker(move || self.pull(user_id, since, limits)))
+    }
+
+    /// [`Storage::push`] for async callers (see [`Storage::authenticate_async`]).
+    fn push_async(
+        self: Arc<Self>,
+        user_id: i64,
+        rows: Vec<PushRow>,
+        floor: u64,
+    ) -> StorageFuture<(Vec<RowOutcome>, u64)> {
+        Box::pin(off_worker(move || self.push(user_id, rows, floor)))
+    }
 
     /// True when a token check or the start of a pull is cheap enough to run on an async
     /// worker (an in-process index lookup); false when it is a network round trip.
