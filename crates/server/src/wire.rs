@@ -177,12 +177,14 @@ impl<'de> Deserialize<'de> for Scalar {
             fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
                 Ok(Scalar(true))
             }
+            // Nested values are read as `Value`s, not skipped: the parser's nesting limit
+            // then refuses what it refused when every column became a `Value`.
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
-                while a.next_element::<de::IgnoredAny>()?.is_some() {}
+                while a.next_element::<serde_json::Value>()?.is_some() {}
                 Ok(Scalar(false))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Scalar, A::Error> {
-                while a.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                while a.next_entry::<String, serde_json::Value>()?.is_some() {}
                 Ok(Scalar(false))
             }
         }
@@ -297,6 +299,10 @@ mod tests {
                 "malformed_row",
             ),
         ];
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let cases = cases
+            .into_iter()
+            .chain([(row_json(&format!(r#"{{"name":{deep}}}"#)), "malformed_row")]);
         for (text, code) in cases {
             let e = parse(&text).unwrap_err();
             assert_eq!(e.problem.code(), code, "{text}: {e:?}");
