@@ -31,7 +31,7 @@ use super::migrate::{self, MigrationError};
 use super::{
     new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
     LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Storage, StorageError,
-    StorageFuture, StorageResult, StoredRow, User,
+    StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
 
@@ -207,34 +207,6 @@ impl PostgresStorage {
         let out = self.call(f);
         self.stats.record(name, started.elapsed());
         out
-    }
-
-    /// Runs `f` on the driver's runtime, timing it as `name`, for an async caller: no
-    /// thread waits on it (the blocking pool hop and the channel back cost several context
-    /// switches per call under load).
-    fn run_async<T, F, Fut>(&self, name: &'static str, f: F) -> StorageFuture<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(Pool) -> Fut + Send + 'static,
-        Fut: Future<Output = StorageResult<T>> + Send + 'static,
-    {
-        let Some(rt) = self.rt.as_ref() else {
-            return Box::pin(async {
-                Err(StorageError::Unavailable(
-                    "the database driver has stopped".into(),
-                ))
-            });
-        };
-        let (pool, stats) = (self.pool.clone(), self.stats.clone());
-        let started = Instant::now();
-        let task = rt.spawn(f(pool));
-        Box::pin(async move {
-            let out = task.await.map_err(|_| {
-                StorageError::Unavailable("the database driver stopped during a call".into())
-            })?;
-            stats.record(name, started.elapsed());
-            out
-        })
     }
 
     /// Runs `f` on the driver's runtime and waits for it.
@@ -652,12 +624,6 @@ impl Storage for PostgresStorage {
         self.run("device.authenticate", move |pool| authenticate(pool, hash))
     }
 
-    fn authenticate_async(self: Arc<Self>, token_hash: String) -> StorageFuture<Option<Principal>> {
-        self.run_async("device.authenticate", move |pool| {
-            authenticate(pool, token_hash)
-        })
-    }
-
     fn push(
         &self,
         user_id: i64,
@@ -667,26 +633,8 @@ impl Storage for PostgresStorage {
         self.run("rows.push", move |pool| push(pool, user_id, rows, floor))
     }
 
-    fn push_async(
-        self: Arc<Self>,
-        user_id: i64,
-        rows: Vec<PushRow>,
-        floor: u64,
-    ) -> StorageFuture<(Vec<RowOutcome>, u64)> {
-        self.run_async("rows.push", move |pool| push(pool, user_id, rows, floor))
-    }
-
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
         self.run("rows.pull", move |pool| pull(pool, user_id, since, limits))
-    }
-
-    fn pull_async(
-        self: Arc<Self>,
-        user_id: i64,
-        since: u64,
-        limits: PageLimits,
-    ) -> StorageFuture<Pull> {
-        self.run_async("rows.pull", move |pool| pull(pool, user_id, since, limits))
     }
 }
 
