@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
@@ -45,6 +45,7 @@ pub struct LoadParams {
     pub perf: bool,
     /// SQLite only: fsync at every commit (what glovebox-server runs).
     pub synchronous_full: bool,
+    pub server: ServerCommand,
 }
 
 impl LoadParams {
@@ -65,17 +66,17 @@ impl LoadParams {
 }
 
 #[derive(Debug, Default)]
-struct Errors {
+pub(crate) struct Errors {
     connect: u64,
     io: u64,
     timeout: u64,
     status: BTreeMap<u16, u64>,
-    body: u64,
-    rejected_rows: u64,
+    pub(crate) body: u64,
+    pub(crate) rejected_rows: u64,
 }
 
 impl Errors {
-    fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.connect + self.io + self.timeout + self.status.values().sum::<u64>() + self.body
     }
 
@@ -90,7 +91,7 @@ impl Errors {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts = Vec::new();
         for (name, n) in [
             ("connect", self.connect),
@@ -128,13 +129,21 @@ enum Failure {
 }
 
 /// One device's connection to its server process.
-struct Conn {
+pub(crate) struct Conn {
     addr: SocketAddr,
     sender: Option<SendRequest<Full<Bytes>>>,
     connects: u64,
 }
 
 impl Conn {
+    pub(crate) fn new(addr: SocketAddr) -> Conn {
+        Conn {
+            addr,
+            sender: None,
+            connects: 0,
+        }
+    }
+
     async fn open(&mut self) -> Result<(), Failure> {
         let tcp = tokio::net::TcpStream::connect(self.addr)
             .await
@@ -205,7 +214,7 @@ impl Conn {
     }
 
     /// [`Conn::send`] bounded by [`REQUEST_TIMEOUT`]; failures are counted in `errors`.
-    async fn call(
+    pub(crate) async fn call(
         &mut self,
         method: Method,
         path: &str,
@@ -238,7 +247,7 @@ impl Conn {
 }
 
 /// A new fuel row of simulated device `index`: a UUID-form id, stamped now.
-fn row(index: usize, node: &str, n: u64) -> SyncRow {
+pub(crate) fn row(index: usize, node: &str, n: u64) -> SyncRow {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64);
@@ -341,27 +350,54 @@ async fn device(
     out
 }
 
-/// Server processes: this binary with `serve SPEC PORT_FILE`.
-struct Servers {
+/// Server processes: a bench binary with `serve SPEC PORT_FILE`.
+pub(crate) struct Servers {
     children: Vec<Child>,
-    addrs: Vec<SocketAddr>,
+    pub(crate) addrs: Vec<SocketAddr>,
+}
+
+/// How a server process is started: which bench binary serves (this one unless
+/// `--server-exe` names another build, e.g. a baseline), under an optional wrapper such as
+/// valgrind.
+#[derive(Debug, Clone, Default)]
+pub struct ServerCommand {
+    pub exe: Option<PathBuf>,
+    pub wrapper: Vec<String>,
+}
+
+impl ServerCommand {
+    fn command(&self) -> Result<Command, String> {
+        let exe = match &self.exe {
+            Some(e) => e.clone(),
+            None => std::env::current_exe().map_err(|e| e.to_string())?,
+        };
+        Ok(match self.wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        })
+    }
 }
 
 impl Servers {
-    fn spawn(
+    pub(crate) fn spawn(
+        how: &ServerCommand,
         spec: &StorageSpec,
         n: usize,
         synchronous_full: bool,
         dir: &Path,
     ) -> Result<Servers, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut servers = Servers {
             children: Vec::new(),
             addrs: Vec::new(),
         };
         for k in 0..n {
             let port_file = dir.join(format!("port{k}"));
-            let child = Command::new(&exe)
+            let child = how
+                .command()?
                 .arg("serve")
                 .arg(spec.to_string())
                 .arg(&port_file)
@@ -370,7 +406,8 @@ impl Servers {
                 .map_err(|e| format!("spawning server {k}: {e}"))?;
             servers.children.push(child);
             let mut port = None;
-            for _ in 0..600 {
+            // Under valgrind a server takes a while to start.
+            for _ in 0..2400 {
                 if let Some(p) = std::fs::read_to_string(&port_file)
                     .ok()
                     .and_then(|s| s.trim().parse::<u16>().ok())
@@ -383,13 +420,13 @@ impl Servers {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let port = port.ok_or_else(|| format!("server process {k} did not start in 30 s"))?;
+            let port = port.ok_or_else(|| format!("server process {k} did not start in 120 s"))?;
             servers.addrs.push(SocketAddr::from(([127, 0, 0, 1], port)));
         }
         Ok(servers)
     }
 
-    fn pids(&self) -> Vec<u32> {
+    pub(crate) fn pids(&self) -> Vec<u32> {
         self.children.iter().map(Child::id).collect()
     }
 
@@ -463,7 +500,13 @@ pub fn load(p: &LoadParams) -> Result<Figures, String> {
         p.devices,
         t.elapsed()
     );
-    let servers = Servers::spawn(&spec, p.processes, p.synchronous_full, dir.path())?;
+    let servers = Servers::spawn(
+        &p.server,
+        &spec,
+        p.processes,
+        p.synchronous_full,
+        dir.path(),
+    )?;
     let profile = if p.perf {
         Profile::start(&servers.pids(), &dir.path().join("perf.data"))
     } else {
@@ -750,6 +793,7 @@ pub fn matrix(quick: bool, perf: bool, repeat: usize) {
                 processes: *processes,
                 perf,
                 synchronous_full: true,
+                server: ServerCommand::default(),
             })
         })
         .collect();

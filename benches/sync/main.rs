@@ -4,6 +4,7 @@
 //!   cargo bench -p glovebox-tests --bench sync -- load [DEVICES] [SECONDS] [THINK_MS]
 //!                                       [--processes N] [--perf] [--fsync-cost]
 //!   cargo bench -p glovebox-tests --bench sync -- load-matrix [--repeat N] [--quick] [--perf]
+//!   cargo bench -p glovebox-tests --bench sync -- instructions [ROUNDS] [--server-exe PATH]
 //!
 //! `initial`: device A holds RECORDS generated records (default 100,000); time A's push
 //! through an in-process server and an empty device B's pull of all of it.
@@ -14,7 +15,11 @@
 //! where the server's CPU goes; with --fsync-cost (SQLite) first with `synchronous=NORMAL`,
 //! then with the durable FULL the server runs, to show what fsync costs. `load-matrix`: the runs in one go (1,000 devices
 //! every 1 s and 10,000 every 60 s; SQLite ×1, PostgreSQL ×1 and ×3) and a Markdown table.
+//! `instructions`: the server's instructions per request under callgrind, for a fixed
+//! sequential replay (count.rs). `--server-exe PATH` (load, instructions): the server
+//! processes run another bench binary, e.g. a copy built from the baseline commit.
 
+mod count;
 mod load;
 mod measure;
 
@@ -43,9 +48,17 @@ fn main() {
     let positional: Vec<&String> = args
         .iter()
         .enumerate()
-        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || args[i - 1] != "--processes"))
+        .filter(|(i, a)| {
+            !a.starts_with("--")
+                && (*i == 0 || !["--processes", "--server-exe"].contains(&args[i - 1].as_str()))
+        })
         .map(|(_, a)| a)
         .collect();
+    let server_exe = args
+        .iter()
+        .position(|a| a == "--server-exe")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let num = |i: usize, default: u64| {
         positional
             .get(i)
@@ -75,6 +88,10 @@ fn main() {
                     processes: option("--processes").unwrap_or(1) as usize,
                     perf: flag("--perf"),
                     synchronous_full,
+                    server: load::ServerCommand {
+                        exe: server_exe.clone(),
+                        wrapper: Vec::new(),
+                    },
                 };
                 if let Err(e) = load::load(&params) {
                     eprintln!("load: {e}");
@@ -87,8 +104,16 @@ fn main() {
             flag("--perf"),
             option("--repeat").unwrap_or(1) as usize,
         ),
+        Some("instructions") => {
+            if let Err(e) = count::instructions(num(1, 40) as usize, server_exe) {
+                eprintln!("instructions: {e}");
+                std::process::exit(1);
+            }
+        }
         Some("initial") | None => initial(num(1, 100_000)),
-        Some(other) => panic!("unknown benchmark {other:?}: use initial, load or load-matrix"),
+        Some(other) => {
+            panic!("unknown benchmark {other:?}: use initial, load, load-matrix or instructions")
+        }
     }
 }
 

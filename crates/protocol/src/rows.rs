@@ -5,7 +5,7 @@
 //! A row that fails is refused on its own (`RowOutcome::Rejected` with the problem's
 //! code and message on push; quarantine on pull): one bad row never stops a batch.
 
-use crate::hlc::{MAX_CLOCK_DRIFT_MS, MAX_COUNTER};
+use crate::hlc::{Hlc, MAX_CLOCK_DRIFT_MS, MAX_COUNTER};
 use crate::sync::SyncRow;
 use crate::tables::SyncTable;
 
@@ -95,48 +95,82 @@ fn is_column_name(name: &str) -> bool {
 /// bytes it received; [`encoded_len`] computes it otherwise); `now_ms` is the checking
 /// side's wall clock. Returns the row's table.
 pub fn check_row(row: &SyncRow, encoded_len: usize, now_ms: u64) -> Result<SyncTable, RowProblem> {
-    let table = SyncTable::from_name(&row.table)
-        .ok_or_else(|| RowProblem::UnknownTable(row.table.clone()))?;
-    if !is_row_id(&row.id) {
-        return Err(RowProblem::BadId(row.id.clone()));
+    let table = check_head(&row.table, &row.id, &row.hlc, encoded_len, now_ms)?;
+    check_columns(
+        row.data.len(),
+        row.data
+            .iter()
+            .map(|(name, value)| (name.as_str(), !(value.is_array() || value.is_object()))),
+    )?;
+    Ok(table)
+}
+
+/// [`check_row`] without the columns: table, id, clock and size, in that order. With
+/// [`check_columns`] after it, it is all of [`check_row`] for a reader that does not build
+/// a `SyncRow` (the server checks pushed rows straight from their JSON text).
+pub fn check_head(
+    table: &str,
+    id: &str,
+    hlc: &Hlc,
+    encoded_len: usize,
+    now_ms: u64,
+) -> Result<SyncTable, RowProblem> {
+    let table =
+        SyncTable::from_name(table).ok_or_else(|| RowProblem::UnknownTable(table.to_owned()))?;
+    if !is_row_id(id) {
+        return Err(RowProblem::BadId(id.to_owned()));
     }
-    check_clock(row, now_ms)?;
+    check_hlc(hlc, now_ms)?;
     if encoded_len > MAX_ROW_BYTES {
         return Err(RowProblem::TooLarge {
             bytes: encoded_len,
             limit: MAX_ROW_BYTES,
         });
     }
-    if row.data.len() > MAX_COLUMNS {
+    Ok(table)
+}
+
+/// The column part of [`check_row`]: `count` columns, given as (name, is a scalar) in
+/// name order (the order of a `serde_json::Map`), so the first bad one is the one
+/// [`check_row`] names.
+pub fn check_columns<'a>(
+    count: usize,
+    columns: impl IntoIterator<Item = (&'a str, bool)>,
+) -> Result<(), RowProblem> {
+    if count > MAX_COLUMNS {
         return Err(RowProblem::TooManyColumns {
-            count: row.data.len(),
+            count,
             limit: MAX_COLUMNS,
         });
     }
-    for (name, value) in &row.data {
+    for (name, scalar) in columns {
         if !is_column_name(name) {
-            return Err(RowProblem::BadColumnName(name.clone()));
+            return Err(RowProblem::BadColumnName(name.to_owned()));
         }
-        if value.is_array() || value.is_object() {
+        if !scalar {
             return Err(RowProblem::NotFlat {
-                column: name.clone(),
+                column: name.to_owned(),
             });
         }
     }
-    Ok(table)
+    Ok(())
 }
 
 /// The clock part of [`check_row`]: not too far ahead, counter bounded.
 pub fn check_clock(row: &SyncRow, now_ms: u64) -> Result<(), RowProblem> {
-    if row.hlc.millis > now_ms.saturating_add(MAX_CLOCK_DRIFT_MS) {
+    check_hlc(&row.hlc, now_ms)
+}
+
+fn check_hlc(hlc: &Hlc, now_ms: u64) -> Result<(), RowProblem> {
+    if hlc.millis > now_ms.saturating_add(MAX_CLOCK_DRIFT_MS) {
         return Err(RowProblem::ClockAhead {
-            drift_ms: row.hlc.millis - now_ms,
+            drift_ms: hlc.millis - now_ms,
             limit_ms: MAX_CLOCK_DRIFT_MS,
         });
     }
-    if row.hlc.counter > MAX_REMOTE_COUNTER {
+    if hlc.counter > MAX_REMOTE_COUNTER {
         return Err(RowProblem::CounterTooLarge {
-            counter: row.hlc.counter,
+            counter: hlc.counter,
             limit: MAX_REMOTE_COUNTER,
         });
     }

@@ -120,6 +120,7 @@ on_both!(
     accounts_and_devices,
     push_outcomes_follow_the_hlc_and_number_in_order,
     pulls_page_by_rows_and_bytes_and_keep_the_text,
+    a_pull_begun_inline_and_finished_later_is_the_same_page,
     cursors_never_issued_are_ahead,
     accounts_are_isolated_and_removal_cascades,
     concurrent_pushes_from_several_instances_are_never_skipped_by_a_puller,
@@ -324,6 +325,64 @@ fn pulls_page_by_rows_and_bytes_and_keep_the_text(db: &Db) {
         (end.rows.len(), end.cursor, end.has_more),
         (0, cursor, false)
     );
+}
+
+/// `pull_begin` (the HTTP handler's path: part of the page on the async worker, the rest
+/// as a continuation) returns exactly the page `pull` does, for every split and limit,
+/// and a continuation never run leaves the storage usable.
+fn a_pull_begun_inline_and_finished_later_is_the_same_page(db: &Db) {
+    use glovebox_server::storage::PullStep;
+    let s = db.open();
+    s.add_user("ann", "h").unwrap();
+    let ann = user_id(s.as_ref(), "ann");
+    let rows: Vec<_> = (0..30)
+        .map(|n| {
+            row(
+                n,
+                Hlc::new(1_000, n as u32, "aa"),
+                r#"{"notes":"some text"}"#,
+            )
+        })
+        .collect();
+    s.push(ann, rows, 0).unwrap();
+    let one = page(s.as_ref(), ann, 0, ALL).rows[0].json_len() + 1;
+    for limits in [
+        ALL,
+        PageLimits {
+            rows: 7,
+            bytes: 1 << 20,
+        },
+        PageLimits {
+            rows: 100,
+            bytes: 5 * one,
+        },
+        PageLimits {
+            rows: 100,
+            bytes: 10,
+        },
+    ] {
+        for since in [0, 3, 29, 30] {
+            let want = s.pull(ann, since, limits).unwrap();
+            for inline in [1, 2, 5, 7, 100] {
+                let got = match s.pull_begin(ann, since, limits, inline).unwrap() {
+                    PullStep::Done(p) => p,
+                    PullStep::More(rest) => rest().unwrap(),
+                };
+                assert_eq!(got, want, "since {since}, inline {inline}, {limits:?}");
+            }
+        }
+    }
+    assert!(matches!(
+        s.pull_begin(ann, 31, ALL, 1).unwrap(),
+        PullStep::Done(Pull::CursorAhead { .. })
+    ));
+    for _ in 0..3 {
+        // Dropped unfinished: its read transaction ends, writes still go through.
+        drop(s.pull_begin(ann, 0, ALL, 1).unwrap());
+    }
+    s.push(ann, vec![row(99, Hlc::new(2_000, 0, "aa"), "{}")], 0)
+        .unwrap();
+    assert_eq!(page(s.as_ref(), ann, 0, ALL).rows.len(), 31);
 }
 
 fn cursors_never_issued_are_ahead(db: &Db) {

@@ -303,11 +303,10 @@ async fn authenticate(s: &Arc<AppState>, headers: &HeaderMap) -> AppResult<Princ
         return Err(unknown());
     }
     let hash = auth::token_hash(token);
-    let found = if s.storage.inline_token_checks() {
+    let found = if s.storage.inline_reads() {
         s.storage.authenticate(&hash)?
     } else {
-        let st = s.clone();
-        blocking(move || Ok(st.storage.authenticate(&hash)?)).await?
+        s.storage.clone().authenticate_async(hash).await?
     };
     found.ok_or_else(unknown)
 }

@@ -15,6 +15,7 @@ use super::{
     authenticate, bad_json, blocking, check_epoch, now_ms, read_body, ApiError, AppResult,
 };
 use crate::stats::Counters;
+use crate::storage::PushRow;
 use crate::wire::{parse_row, PushBody};
 use crate::AppState;
 
@@ -26,56 +27,38 @@ pub(super) async fn push(
     let who = authenticate(&s, &headers).await?;
     let bytes = read_body(&s, &headers, body, s.limits.max_body_bytes).await?;
     let epoch = s.epoch_of(&who);
-    let st = s.clone();
-    // Parsing a 1 MiB batch takes milliseconds: do it off the async workers too.
-    let resp = blocking(move || {
-        let req: PushBody<'_> = serde_json::from_slice(&bytes).map_err(bad_json)?;
-        check_epoch(req.epoch.as_deref(), &epoch)?;
-        let max = st.limits.max_batch_rows;
-        if req.rows.len() > max {
-            return Err(ApiError::new(
-                ErrorCode::BatchTooLarge,
-                format!("{} rows in one batch; the limit is {max}", req.rows.len()),
-            ));
-        }
-        let now = now_ms();
-        let mut results: Vec<Option<RowResult>> = vec![None; req.rows.len()];
-        let mut accepted = Vec::with_capacity(req.rows.len());
-        let mut at = Vec::with_capacity(req.rows.len());
-        for (i, raw) in req.rows.iter().enumerate() {
-            match parse_row(raw, now) {
-                Ok(row) => {
-                    accepted.push(row);
-                    at.push(i);
-                }
-                Err(refused) => {
-                    results[i] = Some(RowResult::rejected(
-                        refused.table,
-                        refused.id,
-                        &refused.problem,
-                    ));
-                }
-            }
-        }
-        let names: Vec<(&'static str, String)> = accepted
-            .iter()
-            .map(|r| (r.table.name(), r.id.clone()))
-            .collect();
-        let (outcomes, seq) = st.storage.push(who.user_id, accepted, st.seq_floor)?;
-        for (((table, id), outcome), i) in names.into_iter().zip(outcomes).zip(at) {
-            results[i] = Some(RowResult::new(table, id, outcome));
-        }
-        let results = results
-            .into_iter()
-            .collect::<Option<Vec<RowResult>>>()
-            .ok_or_else(|| ApiError::internal("storage answered fewer rows than it was given"))?;
-        Ok(PushResponse {
-            results,
-            seq,
-            epoch,
-        })
-    })
-    .await?;
+    let max = s.limits.max_batch_rows;
+    let check_epoch_of = epoch.clone();
+    let parse = move || parse_batch(&bytes, &check_epoch_of, max);
+    // A usual batch (a few rows, a few KiB) is parsed here; parsing a 1 MiB batch takes
+    // milliseconds, so a large one is parsed off the async workers.
+    let Parsed {
+        mut results,
+        accepted,
+        at,
+        names,
+    } = if body_len_small(&s, &headers) {
+        parse()?
+    } else {
+        blocking(parse).await?
+    };
+    let (outcomes, seq) = s
+        .storage
+        .clone()
+        .push_async(who.user_id, accepted, s.seq_floor)
+        .await?;
+    for (((table, id), outcome), i) in names.into_iter().zip(outcomes).zip(at) {
+        results[i] = Some(RowResult::new(table, id, outcome));
+    }
+    let results = results
+        .into_iter()
+        .collect::<Option<Vec<RowResult>>>()
+        .ok_or_else(|| ApiError::internal("storage answered fewer rows than it was given"))?;
+    let resp = PushResponse {
+        results,
+        seq,
+        epoch,
+    };
     for r in &resp.results {
         let c = match r.result {
             RowOutcome::Applied => &s.counters.rows_applied,
@@ -86,4 +69,64 @@ pub(super) async fn push(
         Counters::add(c, 1);
     }
     Ok(Json(resp))
+}
+
+/// Bodies up to this size are parsed on the async worker (well under a millisecond).
+const INLINE_PARSE_BYTES: usize = 16 * 1024;
+
+fn body_len_small(_s: &AppState, headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n <= INLINE_PARSE_BYTES)
+}
+
+/// A push body, parsed and checked row by row: the rows to store (with their positions
+/// in the batch and names) and the refusals already decided.
+struct Parsed {
+    results: Vec<Option<RowResult>>,
+    accepted: Vec<PushRow>,
+    at: Vec<usize>,
+    names: Vec<(&'static str, String)>,
+}
+
+fn parse_batch(bytes: &[u8], epoch: &str, max: usize) -> AppResult<Parsed> {
+    let req: PushBody<'_> = serde_json::from_slice(bytes).map_err(bad_json)?;
+    check_epoch(req.epoch.as_deref(), epoch)?;
+    if req.rows.len() > max {
+        return Err(ApiError::new(
+            ErrorCode::BatchTooLarge,
+            format!("{} rows in one batch; the limit is {max}", req.rows.len()),
+        ));
+    }
+    let now = now_ms();
+    let mut results: Vec<Option<RowResult>> = vec![None; req.rows.len()];
+    let mut accepted = Vec::with_capacity(req.rows.len());
+    let mut at = Vec::with_capacity(req.rows.len());
+    for (i, raw) in req.rows.iter().enumerate() {
+        match parse_row(raw, now) {
+            Ok(row) => {
+                accepted.push(row);
+                at.push(i);
+            }
+            Err(refused) => {
+                results[i] = Some(RowResult::rejected(
+                    refused.table,
+                    refused.id,
+                    &refused.problem,
+                ));
+            }
+        }
+    }
+    let names = accepted
+        .iter()
+        .map(|r| (r.table.name(), r.id.clone()))
+        .collect();
+    Ok(Parsed {
+        results,
+        accepted,
+        at,
+        names,
+    })
 }

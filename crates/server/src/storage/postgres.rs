@@ -621,16 +621,7 @@ impl Storage for PostgresStorage {
 
     fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Principal>> {
         let hash = token_hash.to_owned();
-        self.run("device.authenticate", move |pool| async move {
-            let c = pool.get().await.map_err(pool_err)?;
-            let stmt = c.prepare_cached(AUTHENTICATE).await.map_err(pg)?;
-            let row = c.query_opt(&stmt, &[&hash]).await.map_err(pg)?;
-            Ok(row.map(|r| Principal {
-                user_id: r.get(0),
-                device_id: r.get(1),
-                account_epoch: r.get(2),
-            }))
-        })
+        self.run("device.authenticate", move |pool| authenticate(pool, hash))
     }
 
     fn push(
@@ -639,105 +630,124 @@ impl Storage for PostgresStorage {
         rows: Vec<PushRow>,
         floor: u64,
     ) -> StorageResult<(Vec<RowOutcome>, u64)> {
-        self.run("rows.push", move |pool| async move {
-            let mut c = pool.get().await.map_err(pool_err)?;
-            let tx = c.transaction().await.map_err(pg)?;
-            let lock = tx.prepare_cached(LOCK_USER).await.map_err(pg)?;
-            let seq = tx
-                .query_opt(&lock, &[&user_id])
-                .await
-                .map_err(pg)?
-                .map_or(0, |r| r.get::<_, i64>(0)) as u64;
-            let (tbls, ids): (Vec<&str>, Vec<&str>) =
-                rows.iter().map(|r| (r.table.name(), r.id.as_str())).unzip();
-            let mut stored = HashMap::new();
-            if !rows.is_empty() {
-                let q = tx.prepare_cached(STORED_HLCS).await.map_err(pg)?;
-                for r in tx.query(&q, &[&user_id, &tbls, &ids]).await.map_err(pg)? {
-                    stored.insert((r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2));
-                }
-            }
-            let p = plan(&rows, stored, seq, floor);
-            if !p.writes.is_empty() {
-                let mut w: Vec<(usize, u64)> = p.writes.values().copied().collect();
-                w.sort_unstable();
-                let pick = |f: &dyn Fn(&PushRow) -> String| -> Vec<String> {
-                    w.iter().map(|(i, _)| f(&rows[*i])).collect()
-                };
-                let tbl = pick(&|r| r.table.name().to_owned());
-                let id = pick(&|r| r.id.clone());
-                let hlc = pick(&|r| r.hlc.to_string());
-                let data = pick(&|r| r.data.clone());
-                let deleted: Vec<bool> = w.iter().map(|(i, _)| rows[*i].deleted).collect();
-                let seqs: Vec<i64> = w.iter().map(|(_, s)| to_i64(*s)).collect();
-                let up = tx.prepare_cached(UPSERT_ROWS).await.map_err(pg)?;
-                let params: Params<'_> = vec![&user_id, &tbl, &id, &hlc, &deleted, &data, &seqs];
-                tx.execute(&up, &params).await.map_err(pg)?;
-                if let Some((lo, hi)) = p.gap {
-                    tx.execute(ADD_GAP, &[&user_id, &to_i64(lo), &to_i64(hi)])
-                        .await
-                        .map_err(pg)?;
-                }
-                let set = tx.prepare_cached(SET_USER_SEQ).await.map_err(pg)?;
-                tx.execute(&set, &[&user_id, &to_i64(p.seq)])
-                    .await
-                    .map_err(pg)?;
-            }
-            tx.commit().await.map_err(pg)?;
-            Ok((p.outcomes, p.seq))
-        })
+        self.run("rows.push", move |pool| push(pool, user_id, rows, floor))
     }
 
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
-        self.run("rows.pull", move |pool| async move {
-            let c = pool.get().await.map_err(pool_err)?;
-            let (check, pull) =
-                tokio::try_join!(c.prepare_cached(PULL_CHECK), c.prepare_cached(PULL))
-                    .map_err(pg)?;
-            let since_sql = to_i64(since);
-            let (seq, in_gap) = match c
-                .query_opt(&check, &[&user_id, &since_sql])
-                .await
-                .map_err(pg)?
-            {
-                Some(r) => (r.get::<_, i64>(0) as u64, r.get::<_, bool>(1)),
-                None => (0, false),
-            };
-            if since > seq || in_gap {
-                return Ok(Pull::CursorAhead { since, seq });
-            }
-            let limit = limits.rows as i64 + 1;
-            let params: Params<'_> = vec![&user_id, &since_sql, &limit];
-            // Streamed, so a page stops at its byte limit without holding the rest.
-            let stream = c.query_raw(&pull, params).await.map_err(pg)?;
-            pin_mut!(stream);
-            let mut page = PullPage {
-                rows: Vec::new(),
-                cursor: since,
-                has_more: false,
-            };
-            let mut bytes = 0usize;
-            while let Some(r) = stream.try_next().await.map_err(pg)? {
-                let row = StoredRow {
-                    table: r.get(0),
-                    id: r.get(1),
-                    hlc: r.get(2),
-                    deleted: r.get(3),
-                    data: r.get(4),
-                    seq: r.get::<_, i64>(5) as u64,
-                };
-                let len = row.json_len() + 1;
-                if page.rows.len() == limits.rows
-                    || (!page.rows.is_empty() && bytes + len > limits.bytes)
-                {
-                    page.has_more = true;
-                    break;
-                }
-                bytes += len;
-                page.cursor = row.seq;
-                page.rows.push(row);
-            }
-            Ok(Pull::Page(page))
-        })
+        self.run("rows.pull", move |pool| pull(pool, user_id, since, limits))
     }
+}
+
+// The hot calls, shared by the blocking and the async entry points.
+
+async fn authenticate(pool: Pool, hash: String) -> StorageResult<Option<Principal>> {
+    let c = pool.get().await.map_err(pool_err)?;
+    let stmt = c.prepare_cached(AUTHENTICATE).await.map_err(pg)?;
+    let row = c.query_opt(&stmt, &[&hash]).await.map_err(pg)?;
+    Ok(row.map(|r| Principal {
+        user_id: r.get(0),
+        device_id: r.get(1),
+        account_epoch: r.get(2),
+    }))
+}
+
+async fn push(
+    pool: Pool,
+    user_id: i64,
+    rows: Vec<PushRow>,
+    floor: u64,
+) -> StorageResult<(Vec<RowOutcome>, u64)> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await.map_err(pg)?;
+    let lock = tx.prepare_cached(LOCK_USER).await.map_err(pg)?;
+    let seq = tx
+        .query_opt(&lock, &[&user_id])
+        .await
+        .map_err(pg)?
+        .map_or(0, |r| r.get::<_, i64>(0)) as u64;
+    let (tbls, ids): (Vec<&str>, Vec<&str>) =
+        rows.iter().map(|r| (r.table.name(), r.id.as_str())).unzip();
+    let mut stored = HashMap::new();
+    if !rows.is_empty() {
+        let q = tx.prepare_cached(STORED_HLCS).await.map_err(pg)?;
+        for r in tx.query(&q, &[&user_id, &tbls, &ids]).await.map_err(pg)? {
+            stored.insert((r.get::<_, String>(0), r.get::<_, String>(1)), r.get(2));
+        }
+    }
+    let p = plan(&rows, stored, seq, floor);
+    if !p.writes.is_empty() {
+        let mut w: Vec<(usize, u64)> = p.writes.values().copied().collect();
+        w.sort_unstable();
+        let pick = |f: &dyn Fn(&PushRow) -> String| -> Vec<String> {
+            w.iter().map(|(i, _)| f(&rows[*i])).collect()
+        };
+        let tbl = pick(&|r| r.table.name().to_owned());
+        let id = pick(&|r| r.id.clone());
+        let hlc = pick(&|r| r.hlc.to_string());
+        let data = pick(&|r| r.data.clone());
+        let deleted: Vec<bool> = w.iter().map(|(i, _)| rows[*i].deleted).collect();
+        let seqs: Vec<i64> = w.iter().map(|(_, s)| to_i64(*s)).collect();
+        let up = tx.prepare_cached(UPSERT_ROWS).await.map_err(pg)?;
+        let params: Params<'_> = vec![&user_id, &tbl, &id, &hlc, &deleted, &data, &seqs];
+        tx.execute(&up, &params).await.map_err(pg)?;
+        if let Some((lo, hi)) = p.gap {
+            tx.execute(ADD_GAP, &[&user_id, &to_i64(lo), &to_i64(hi)])
+                .await
+                .map_err(pg)?;
+        }
+        let set = tx.prepare_cached(SET_USER_SEQ).await.map_err(pg)?;
+        tx.execute(&set, &[&user_id, &to_i64(p.seq)])
+            .await
+            .map_err(pg)?;
+    }
+    tx.commit().await.map_err(pg)?;
+    Ok((p.outcomes, p.seq))
+}
+
+async fn pull(pool: Pool, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
+    let c = pool.get().await.map_err(pool_err)?;
+    let (check, pull) =
+        tokio::try_join!(c.prepare_cached(PULL_CHECK), c.prepare_cached(PULL)).map_err(pg)?;
+    let since_sql = to_i64(since);
+    let (seq, in_gap) = match c
+        .query_opt(&check, &[&user_id, &since_sql])
+        .await
+        .map_err(pg)?
+    {
+        Some(r) => (r.get::<_, i64>(0) as u64, r.get::<_, bool>(1)),
+        None => (0, false),
+    };
+    if since > seq || in_gap {
+        return Ok(Pull::CursorAhead { since, seq });
+    }
+    let limit = limits.rows as i64 + 1;
+    let params: Params<'_> = vec![&user_id, &since_sql, &limit];
+    // Streamed, so a page stops at its byte limit without holding the rest.
+    let stream = c.query_raw(&pull, params).await.map_err(pg)?;
+    pin_mut!(stream);
+    let mut page = PullPage {
+        rows: Vec::new(),
+        cursor: since,
+        has_more: false,
+    };
+    let mut bytes = 0usize;
+    while let Some(r) = stream.try_next().await.map_err(pg)? {
+        let row = StoredRow {
+            table: r.get(0),
+            id: r.get(1),
+            hlc: r.get(2),
+            deleted: r.get(3),
+            data: r.get(4),
+            seq: r.get::<_, i64>(5) as u64,
+        };
+        let len = row.json_len() + 1;
+        if page.rows.len() == limits.rows || (!page.rows.is_empty() && bytes + len > limits.bytes) {
+            page.has_more = true;
+            break;
+        }
+        bytes += len;
+        page.cursor = row.seq;
+        page.rows.push(row);
+    }
+    Ok(Pull::Page(page))
 }

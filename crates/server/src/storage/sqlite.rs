@@ -14,13 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use glovebox_protocol::sync::RowOutcome;
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::group_commit::GroupWriter;
 use super::migrate::{self, MigrationError};
 use super::{
     new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
-    LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Storage, StorageError,
+    LoginUser, PageLimits, Principal, Pull, PullPage, PullStep, PushRow, Storage, StorageError,
     StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
@@ -42,10 +43,15 @@ const REVOKE_DEVICE: &str = "UPDATE devices SET revoked = 1 WHERE id = ?1";
 const AUTHENTICATE: &str = "SELECT d.user_id, d.id, u.epoch FROM devices d \
      JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?1 AND d.revoked = 0";
 const ROW_HLC: &str = "SELECT hlc FROM rows WHERE user_id = ?1 AND tbl = ?2 AND id = ?3";
+/// Stores a version only if it is newer than the stored one (canonical HLC text sorts like
+/// the value, so a text comparison decides): one statement for the common case, a new row
+/// or a newer version; the stored HLC is read only when nothing changed, to tell a
+/// duplicate from a stale version.
 const UPSERT_ROW: &str = "INSERT INTO rows (user_id, tbl, id, hlc, deleted, data, seq) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
      ON CONFLICT (user_id, tbl, id) DO UPDATE SET hlc = excluded.hlc, \
-     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq";
+     deleted = excluded.deleted, data = excluded.data, seq = excluded.seq \
+     WHERE excluded.hlc > rows.hlc";
 const USER_SEQ: &str = "SELECT seq FROM users WHERE id = ?1";
 const SET_USER_SEQ: &str = "UPDATE users SET seq = ?2 WHERE id = ?1";
 const ADD_GAP: &str = "INSERT INTO seq_gaps (user_id, lo, hi) VALUES (?1, ?2, ?3)";
@@ -94,7 +100,7 @@ impl Default for SqliteOptions {
 pub struct SqliteStorage {
     path: std::path::PathBuf,
     writer: GroupWriter,
-    readers: Mutex<Vec<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
     stats: Arc<QueryStats>,
     server_epoch: String,
 }
@@ -107,6 +113,19 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
     c.pragma_update(None, "foreign_keys", "ON")?;
     c.set_prepared_statement_cache_capacity(32);
+    // Query-planner stability: without it SQLite (built with STAT4, as rusqlite bundles
+    // it) marks statements whose plan might depend on a bound value — the token lookup,
+    // the pull's range scan — and re-prepares them on every new binding, which was a
+    // tenth of the server's instructions per request. The plans here do not depend on
+    // the values (there are no statistics), so nothing is lost.
+    c.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    Ok(())
+}
+
+/// Runs a statement without parameters or rows (BEGIN, COMMIT, SAVEPOINT …) from the
+/// connection's statement cache: `execute_batch` would parse it again on every call.
+pub(super) fn run_cached(c: &Connection, sql: &str) -> rusqlite::Result<()> {
+    c.prepare_cached(sql)?.raw_execute()?;
     Ok(())
 }
 
@@ -170,7 +189,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             path,
             writer: GroupWriter::new(writer),
-            readers: Mutex::new(Vec::new()),
+            readers: Arc::default(),
             stats,
             server_epoch,
         })
@@ -187,30 +206,16 @@ impl SqliteStorage {
         name: &'static str,
         f: impl FnOnce(&Connection) -> StorageResult<T>,
     ) -> StorageResult<T> {
-        let conn = match lock(&self.readers).pop() {
-            Some(c) => c,
-            None => {
-                let c = Connection::open_with_flags(
-                    &self.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                configure(&c)?;
-                c.pragma_update(None, "cache_size", -512)?;
-                c
-            }
-        };
+        let conn = self.reader()?;
         let out = self.stats.time(name, || f(&conn));
-        let mut idle = lock(&self.readers);
-        if idle.len() < MAX_IDLE_READERS {
-            idle.push(conn);
-        }
+        put_reader(&self.readers, conn);
         out
     }
 
     fn write<T: Send + 'static>(
         &self,
         name: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StorageResult<T> + Send + 'static,
+        f: impl FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
         self.stats.time(name, || self.writer.write(f))
     }
@@ -222,6 +227,23 @@ impl SqliteStorage {
         since: u64,
         limits: PageLimits,
     ) -> StorageResult<Pull> {
+        Ok(match Self::start_page(c, user_id, since)? {
+            Err(ahead) => ahead,
+            Ok(mut page) => {
+                let mut bytes = 0;
+                Self::fill_page(c, user_id, &mut page, &mut bytes, limits, limits.rows)?;
+                Pull::Page(page)
+            }
+        })
+    }
+
+    /// The checks before a page (in the pull's read transaction): an empty page at
+    /// `since`, or [`Pull::CursorAhead`].
+    fn start_page(
+        c: &Connection,
+        user_id: i64,
+        since: u64,
+    ) -> StorageResult<Result<PullPage, Pull>> {
         let seq: i64 = c
             .prepare_cached(USER_SEQ)?
             .query_row([user_id], |r| r.get(0))
@@ -233,17 +255,32 @@ impl SqliteStorage {
             .prepare_cached(IN_GAP)?
             .query_row(params![user_id, since_sql], |r| r.get(0))?;
         if since > seq || in_gap {
-            return Ok(Pull::CursorAhead { since, seq });
+            return Ok(Err(Pull::CursorAhead { since, seq }));
         }
-        let mut stmt = c.prepare_cached(PULL)?;
-        // One extra row tells whether another page follows.
-        let mut q = stmt.query(params![user_id, since_sql, limits.rows as i64 + 1])?;
-        let mut page = PullPage {
+        Ok(Ok(PullPage {
             rows: Vec::new(),
             cursor: since,
             has_more: false,
-        };
-        let mut bytes = 0usize;
+        }))
+    }
+
+    /// Adds rows after `page.cursor` until `limits` say the page is full (then
+    /// `has_more`), the rows run out, or `now` rows were added. True when the page is
+    /// finished.
+    fn fill_page(
+        c: &Connection,
+        user_id: i64,
+        page: &mut PullPage,
+        bytes: &mut usize,
+        limits: PageLimits,
+        now: usize,
+    ) -> StorageResult<bool> {
+        let after = i64::try_from(page.cursor).unwrap_or(i64::MAX);
+        let wanted = limits.rows.saturating_sub(page.rows.len());
+        let mut stmt = c.prepare_cached(PULL)?;
+        // One extra row tells whether another page follows.
+        let mut q = stmt.query(params![user_id, after, wanted.min(now) as i64 + 1])?;
+        let mut added = 0;
         while let Some(r) = q.next()? {
             let row = StoredRow {
                 table: r.get(0)?,
@@ -255,16 +292,95 @@ impl SqliteStorage {
             };
             let len = row.json_len() + 1;
             if page.rows.len() == limits.rows
-                || (!page.rows.is_empty() && bytes + len > limits.bytes)
+                || (!page.rows.is_empty() && *bytes + len > limits.bytes)
             {
                 page.has_more = true;
-                break;
+                return Ok(true);
             }
-            bytes += len;
+            if added == now {
+                // Stopped for the caller, not for the limits: the next call goes on from
+                // the cursor (this row is read again then).
+                return Ok(false);
+            }
+            *bytes += len;
             page.cursor = row.seq;
             page.rows.push(row);
+            added += 1;
         }
-        Ok(Pull::Page(page))
+        Ok(true)
+    }
+
+    fn reader(&self) -> StorageResult<Connection> {
+        if let Some(c) = lock(&self.readers).pop() {
+            return Ok(c);
+        }
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&c)?;
+        c.pragma_update(None, "cache_size", -512)?;
+        Ok(c)
+    }
+}
+
+fn put_reader(pool: &Mutex<Vec<Connection>>, conn: Connection) {
+    let mut idle = lock(pool);
+    if idle.len() < MAX_IDLE_READERS {
+        idle.push(conn);
+    }
+}
+
+/// The rest of a pull page that [`Storage::pull_begin`] left for the blocking pool: the
+/// reader with its read transaction still open, so it reads the same snapshot.
+struct PullRest {
+    readers: Arc<Mutex<Vec<Connection>>>,
+    stats: Arc<QueryStats>,
+    conn: Option<Connection>,
+    user_id: i64,
+    page: PullPage,
+    bytes: usize,
+    limits: PageLimits,
+    started: std::time::Instant,
+}
+
+impl PullRest {
+    fn run(mut self) -> StorageResult<Pull> {
+        let Some(conn) = self.conn.take() else {
+            return Err(StorageError::Unavailable("the pull lost its reader".into()));
+        };
+        let out = SqliteStorage::fill_page(
+            &conn,
+            self.user_id,
+            &mut self.page,
+            &mut self.bytes,
+            self.limits,
+            usize::MAX,
+        );
+        let end = run_cached(&conn, "COMMIT");
+        put_reader(&self.readers, conn);
+        self.stats.record("rows.pull", self.started.elapsed());
+        out?;
+        end?;
+        Ok(Pull::Page(std::mem::replace(
+            &mut self.page,
+            PullPage {
+                rows: Vec::new(),
+                cursor: 0,
+                has_more: false,
+            },
+        )))
+    }
+}
+
+impl Drop for PullRest {
+    fn drop(&mut self) {
+        // Never run (the request went away): end the read transaction, keep the reader.
+        if let Some(conn) = self.conn.take() {
+            if run_cached(&conn, "ROLLBACK").is_ok() {
+                put_reader(&self.readers, conn);
+            }
+        }
     }
 }
 
@@ -283,10 +399,10 @@ impl Storage for SqliteStorage {
         &self.server_epoch
     }
 
-    fn inline_token_checks(&self) -> bool {
-        // A primary-key lookup of tens of microseconds: cheaper inline on the async worker
-        // than a hand-off to the blocking pool and back (context switches showed up under
-        // load).
+    fn inline_reads(&self) -> bool {
+        // A token check is an index lookup of a few microseconds, the start of a pull a few
+        // more: cheaper inline on the async worker than a hand-off to the blocking pool and
+        // back (the context switches were the largest kernel cost under load).
         true
     }
 
@@ -570,6 +686,8 @@ impl Storage for SqliteStorage {
         rows: Vec<PushRow>,
         floor: u64,
     ) -> StorageResult<(Vec<RowOutcome>, u64)> {
+        // Formatted before the write: the writer's work is serialised, this is not.
+        let hlcs: Vec<String> = rows.iter().map(|r| r.hlc.to_string()).collect();
         self.write("rows.push", move |tx| {
             let mut seq = tx
                 .prepare_cached(USER_SEQ)?
@@ -577,33 +695,33 @@ impl Storage for SqliteStorage {
             let mut outcomes = Vec::with_capacity(rows.len());
             let mut get = tx.prepare_cached(ROW_HLC)?;
             let mut upsert = tx.prepare_cached(UPSERT_ROW)?;
-            for row in &rows {
+            for (row, hlc) in rows.iter().zip(&hlcs) {
                 let table = row.table.name();
-                let hlc = row.hlc.to_string();
-                let stored: Option<String> = get
-                    .query_row(params![user_id, table, row.id], |r| r.get(0))
-                    .optional()?;
-                // Canonical HLC text sorts like the value: no parsing needed.
-                let outcome = match stored.as_deref().map(|s| s.cmp(hlc.as_str())) {
-                    Some(std::cmp::Ordering::Equal) => RowOutcome::Duplicate,
-                    Some(std::cmp::Ordering::Greater) => RowOutcome::Stale,
-                    _ => {
-                        let (next, gap) = next_seq(seq, floor);
-                        if let Some((lo, hi)) = gap {
-                            tx.prepare_cached(ADD_GAP)?
-                                .execute(params![user_id, lo as i64, hi as i64])?;
-                        }
-                        seq = next;
-                        upsert.execute(params![
-                            user_id,
-                            table,
-                            row.id,
-                            hlc,
-                            row.deleted,
-                            row.data,
-                            seq as i64
-                        ])?;
-                        RowOutcome::Applied
+                let (next, gap) = next_seq(seq, floor);
+                let changed = upsert.execute(params![
+                    user_id,
+                    table,
+                    row.id,
+                    hlc,
+                    row.deleted,
+                    row.data,
+                    next as i64
+                ])?;
+                let outcome = if changed > 0 {
+                    if let Some((lo, hi)) = gap {
+                        tx.prepare_cached(ADD_GAP)?
+                            .execute(params![user_id, lo as i64, hi as i64])?;
+                    }
+                    seq = next;
+                    RowOutcome::Applied
+                } else {
+                    // Not newer than the stored version: the same one, or an older one.
+                    let stored: String =
+                        get.query_row(params![user_id, table, row.id], |r| r.get(0))?;
+                    if stored == *hlc {
+                        RowOutcome::Duplicate
+                    } else {
+                        RowOutcome::Stale
                     }
                 };
                 outcomes.push(outcome);
@@ -614,11 +732,61 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn pull_begin(
+        &self,
+        user_id: i64,
+        since: u64,
+        limits: PageLimits,
+        inline_rows: usize,
+    ) -> StorageResult<PullStep> {
+        let started = std::time::Instant::now();
+        let conn = self.reader()?;
+        let step = (|| {
+            run_cached(&conn, "BEGIN")?;
+            let mut page = match Self::start_page(&conn, user_id, since)? {
+                Ok(page) => page,
+                Err(ahead) => return Ok(Err(ahead)),
+            };
+            let mut bytes = 0;
+            let done = Self::fill_page(
+                &conn,
+                user_id,
+                &mut page,
+                &mut bytes,
+                limits,
+                inline_rows.max(1),
+            )?;
+            Ok::<_, StorageError>(Ok((page, bytes, done)))
+        })();
+        if let Ok(Ok((page, bytes, false))) = step {
+            let rest = PullRest {
+                readers: self.readers.clone(),
+                stats: self.stats.clone(),
+                conn: Some(conn),
+                user_id,
+                page,
+                bytes,
+                limits,
+                started,
+            };
+            return Ok(PullStep::More(Box::new(move || rest.run())));
+        }
+        let end = run_cached(&conn, "COMMIT");
+        put_reader(&self.readers, conn);
+        self.stats.record("rows.pull", started.elapsed());
+        let pull = match step? {
+            Err(ahead) => ahead,
+            Ok((page, _, _)) => Pull::Page(page),
+        };
+        end?;
+        Ok(PullStep::Done(pull))
+    }
+
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
         self.read("rows.pull", |c| {
-            c.execute_batch("BEGIN")?;
+            run_cached(c, "BEGIN")?;
             let out = Self::pull_in_snapshot(c, user_id, since, limits);
-            c.execute_batch("COMMIT")?;
+            run_cached(c, "COMMIT")?;
             out
         })
     }
