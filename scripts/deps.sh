@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libxdo-dev libssl-dev build-essential pkg-config
   # GUI tests and screenshots: a virtual display, the WebKit WebDriver, ImageMagick
   xvfb xauth webkit2gtk-driver imagemagick
+  # GUI tests: the sqlite3 shell writes a database as an older Glovebox left it
+  sqlite3
 )
 
 missing=()

@@ -130,6 +130,8 @@ pub struct SyncAccount {
 pub struct SyncSettings {
     pub account: Option<SyncAccount>,
     pub status: SyncStatus,
+    /// Which store holds the token (`None` when signed out).
+    pub token_kind: Option<sync::TokenStore>,
     /// Where the token is kept, in words.
     pub token_store: String,
     /// The server URL is plain http to a host other than this machine.
@@ -619,15 +621,35 @@ impl App {
         let insecure = account
             .as_ref()
             .and_then(|a| insecure_server_warning(&a.server_url));
+        let token_kind = sync::token_store(&self.garage)?;
+        let token_store = match token_kind {
+            Some(sync::TokenStore::Keychain) => {
+                "the system keychain (Secret Service), not on disk".to_owned()
+            }
+            // Signed out, a fresh sign-in falls back to this file when no keychain answers.
+            Some(sync::TokenStore::File) | None => format!(
+                "a file only you can read (mode 0600): {}",
+                sync::token_path(&self.garage).display()
+            ),
+        };
         Ok(SyncSettings {
             account,
             status: self.sync_status(),
-            token_store: format!(
-                "a file only you can read: {}",
-                sync::token_path(&self.garage).display()
-            ),
+            token_kind,
+            token_store,
             insecure,
         })
+    }
+
+    /// The rows sync quarantined on pull and the ones the server rejected, told by kind,
+    /// vehicle and date (Settings → Sync).
+    pub fn sync_problems(&self) -> AppResult<sync::SyncProblems> {
+        Ok(sync::problems(&self.garage)?)
+    }
+
+    /// Pending, quarantined and rejected counts at once (the sidebar's badge).
+    pub fn sync_counts(&self) -> AppResult<sync::Counts> {
+        Ok(sync::counts(&self.garage)?)
     }
 
     /// Signs in, saves the credentials and starts the engine (which syncs at once).

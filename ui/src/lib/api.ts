@@ -23,6 +23,8 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SignIn } from "./bindings/SignIn";
 import type { SignedOut } from "./bindings/SignedOut";
 import type { SyncSummary } from "./bindings/SyncSummary";
+import type { SyncProblems } from "./bindings/SyncProblems";
+import type { SyncCounts } from "./bindings/SyncCounts";
 import type { Restored } from "./bindings/Restored";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -124,6 +126,10 @@ export const api = {
   // Sync.
   syncSettings: () => call<SyncSettings>("sync_settings"),
   syncStatus: () => call<SyncStatus>("sync_status"),
+  /** Rows quarantined on pull and rows the server rejected, by vehicle and date. */
+  syncProblems: () => call<SyncProblems>("sync_problems"),
+  /** Pending, quarantined and rejected counts (the sidebar's badge). */
+  syncCounts: () => call<SyncCounts>("sync_counts"),
   signIn: (input: SignIn) => call<SyncSettings>("sign_in", { input }),
   signOut: () => call<SignedOut>("sign_out"),
   syncNow: () => call<SyncSummary>("sync_now"),

@@ -175,6 +175,16 @@ fn local_only_status_and_sync_now_without_a_server() {
     assert!(s.account.is_none());
     assert_eq!(s.status.state, SyncState::LocalOnly);
     assert_eq!(s.status.pending, 1);
+    assert_eq!(s.token_kind, None, "signed out: no token anywhere");
+    assert_eq!(
+        app.sync_counts().unwrap(),
+        crate::sync::Counts {
+            pending: 1,
+            quarantined: 0,
+            rejected: 0
+        }
+    );
+    assert!(app.sync_problems().unwrap().quarantined.is_empty());
     let e = app.block_on(app.sync_now()).unwrap_err();
     assert_eq!(e.code(), "sync_not_configured");
     let e = app
