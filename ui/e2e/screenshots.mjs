@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startDriver, openApp, helpers, cli, startServer, answerDialog, lubeloggerFuelCsv } from "./driver.mjs";
+import { startDriver, openApp, helpers, cli, startServer, answerDialog, lubeloggerFuelCsv, rawSyncClient, sqlite, legacyOdometerRow, unapplicableRows } from "./driver.mjs";
 
 const OUT = path.resolve(import.meta.dirname, "../../docs/screenshots");
 fs.mkdirSync(OUT, { recursive: true });
@@ -31,7 +31,8 @@ const setTheme = (theme) =>
     theme,
   );
 
-async function shoot(name, { reload = false } = {}) {
+/** `scrollTo`: a selector brought to the top of the view in each size. */
+async function shoot(name, { reload = false, scrollTo = null } = {}) {
   for (const [w, hgt] of SIZES) {
     await d.manage().window().setRect({ x: 0, y: 0, width: w, height: hgt });
     for (const theme of THEMES) {
@@ -47,6 +48,7 @@ async function shoot(name, { reload = false } = {}) {
           30000,
         ).catch(() => console.log(`${name}: still loading after 30 s`));
       }
+      if (scrollTo) await d.executeScript("document.querySelector(arguments[0]).scrollIntoView()", scrollTo);
       await new Promise((r) => setTimeout(r, 500));
       const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
       fs.writeFileSync(file, Buffer.from(await d.takeScreenshot(), "base64"));
@@ -95,6 +97,16 @@ try {
     await h.click("[data-testid=sign-in]");
     await h.waitText("[data-testid=sync-status-text]", /Synced/, 30000);
     await shoot("sync-signed-in");
+    // Sync issues: a reading with an id an older Glovebox wrote (the server refuses it),
+    // and rows another client pushed that this Glovebox cannot apply.
+    const demoDb = path.join(demo, "glovebox.db");
+    legacyOdometerRow(demoDb, "Family car", Date.UTC(2024, 2, 1, 9));
+    const family = sqlite(demoDb, "SELECT id FROM vehicles WHERE name = 'Family car'");
+    await (await rawSyncClient(server.url, "ann", "correct horse battery")).push(unapplicableRows(family, Date.UTC(2024, 4, 2, 9)));
+    await h.click("[data-testid=sync-now]");
+    await h.waitText("[data-testid=sync-problems-badge]", /3 sync issues/, 30000);
+    await h.waitCount("[data-testid=sync-problem-row]", 3, 30000);
+    await shoot("sync-issues", { scrollTo: "#sync-problems" });
   } finally {
     await server.stop();
   }
@@ -105,8 +117,7 @@ try {
   await h.click("[data-testid=backup]");
   await h.waitText("[data-testid=backup-result]", /Backed up/, 60000);
   await h.find("[data-testid=backup-settings]");
-  await d.executeScript("document.querySelector('[data-testid=backup-settings]').scrollIntoView()");
-  await shoot("backup");
+  await shoot("backup", { scrollTo: "[data-testid=backup-settings]" });
 
   // ----- the import wizard -------------------------------------------------------------
   const csv = path.join(tmp, "Golf.csv");
