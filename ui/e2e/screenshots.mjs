@@ -25,9 +25,14 @@ async function open(dataDir, port) {
   h = helpers(d);
 }
 
+// Through Settings' own selector when it is on screen (so it shows the theme the shot is
+// in), else straight into the stored settings.
 const setTheme = (theme) =>
   d.executeScript(
-    "localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'})); document.documentElement.dataset.theme = arguments[0];",
+    `localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'}));
+     document.documentElement.dataset.theme = arguments[0];
+     const select = document.querySelector('[data-testid=theme]');
+     if (select) { select.value = arguments[0]; select.dispatchEvent(new Event('change', {bubbles: true})); }`,
     theme,
   );
 

@@ -181,14 +181,18 @@ impl From<&SyncReport> for SyncSummary {
     }
 }
 
-/// A vehicle's fill-ups with the economy each one shows (the figure of the full-to-full
-/// segment it closes), in one call for the Fuel tab.
+/// A vehicle's newest fill-ups with the economy each one shows (the figure of the
+/// full-to-full segment it closes), in one call for the Fuel tab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelLog {
+    /// Newest first, at most the limit asked for.
     pub records: Vec<FuelRecord>,
     /// Parallel to `records`: the economy shown on that row, in the vehicle's unit.
     pub economy: Vec<Option<f64>>,
+    /// Every fill-up of the vehicle (the tab offers the older ones on demand).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
 }
 
 /// What a restore wrote.
@@ -455,10 +459,14 @@ impl App {
 
     // ----- reports the shells show ------------------------------------------------------
 
-    pub fn fuel_log(&self, vehicle_id: &str) -> Result<FuelLog> {
-        let records = self.garage.fuel_records(vehicle_id, Page::ALL)?;
+    ///
+    /// Only the newest `limit` records travel: a vehicle with 30,000 imported fill-ups sent
+    /// all of them (megabytes of JSON per refresh) for a tab that shows 25.
+    pub fn fuel_log(&self, vehicle_id: &str, limit: u32) -> Result<FuelLog> {
+        let records = self.garage.fuel_records(vehicle_id, Page::first(limit))?;
         let (from, to) = lifetime();
         let report = self.reports.fuel_report(vehicle_id, from, to)?;
+        let total = report.rows.len() as u64;
         let shown: std::collections::HashMap<&str, Option<f64>> = report
             .rows
             .iter()
@@ -474,7 +482,11 @@ impl App {
             .iter()
             .map(|r| shown.get(r.id.as_str()).copied().flatten())
             .collect();
-        Ok(FuelLog { records, economy })
+        Ok(FuelLog {
+            records,
+            economy,
+            total,
+        })
     }
 
     // ----- files --------------------------------------------------------------------------

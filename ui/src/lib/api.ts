@@ -79,8 +79,8 @@ export const api = {
   garageOverview: () => call<GarageOverview>("garage_overview"),
   dashboard: (vehicleId: string) => call<Dashboard>("dashboard", { vehicleId }),
 
-  /** Fill-ups with the economy each row shows: one call for the Fuel tab. */
-  fuelLog: (vehicleId: string) => call<FuelLog>("fuel_log", { vehicleId }),
+  /** The newest `limit` fill-ups with the economy each row shows: one call for the Fuel tab. */
+  fuelLog: (vehicleId: string, limit: number) => call<FuelLog>("fuel_log", { vehicleId, limit }),
   addFuel: (input: FuelInput, confirm = false) => call<FuelRecord>("add_fuel", { input, opts: opts(confirm) }),
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),

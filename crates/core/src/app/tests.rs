@@ -103,12 +103,16 @@ fn fuel_log_shows_each_segments_economy_on_its_closing_fill() {
         .unwrap();
     fill(&app, &v.id, 10_000.0, 40.0);
     fill(&app, &v.id, 11_000.0, 45.0);
-    let log = app.fuel_log(&v.id).unwrap();
-    assert_eq!(log.records.len(), 2);
+    let log = app.fuel_log(&v.id, 100).unwrap();
+    assert_eq!((log.records.len(), log.total), (2, 2));
     // Newest first: the closing fill shows 45 L / 1000 km.
     assert_eq!(log.records[0].odometer.value, 11_000.0);
     assert!((log.economy[0].unwrap() - 4.5).abs() < 1e-9);
     assert_eq!(log.economy[1], None);
+    // A page of one: the newest, with its figure, and the total.
+    let log = app.fuel_log(&v.id, 1).unwrap();
+    assert_eq!((log.records.len(), log.total), (1, 2));
+    assert!((log.economy[0].unwrap() - 4.5).abs() < 1e-9);
 }
 
 #[test]
