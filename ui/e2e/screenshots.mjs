@@ -55,6 +55,9 @@ async function shoot(name, { reload = false, scrollTo = null } = {}) {
       }
       if (scrollTo) await d.executeScript("document.querySelector(arguments[0]).scrollIntoView()", scrollTo);
       await new Promise((r) => setTimeout(r, 500));
+      // Two painted frames after the change: under load a shot taken on a timer alone
+      // caught the previous theme (a "light" file in dark).
+      await d.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => setTimeout(() => requestAnimationFrame(() => setTimeout(done, 50)), 0))");
       const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
       fs.writeFileSync(file, Buffer.from(await d.takeScreenshot(), "base64"));
       console.log("wrote", path.relative(process.cwd(), file));

@@ -49,7 +49,7 @@ test("the server refuses a row: the badge counts it and Settings lists it", asyn
   // Where the token is, by kind (this run asks for the file).
   const store = await h.find("[data-testid=sync-token-store]");
   assert.equal(await store.getAttribute("data-kind"), "file");
-  await h.waitText("[data-testid=sync-token-store]", /Private file \(0600\).*glovebox\.db\.sync-token/);
+  await h.waitText("[data-testid=sync-token-store]", /^File — .*mode 0600.*glovebox\.db\.sync-token$/);
 
   await h.waitText("[data-testid=sync-problems-badge]", /^1 sync issue$/, 20000);
   const row = "[data-testid=sync-rejected] [data-testid=sync-problem-row]";
