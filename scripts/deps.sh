@@ -10,7 +10,8 @@ APT_PACKAGES=(
   libxdo-dev libssl-dev build-essential pkg-config
   # GUI tests and screenshots: a virtual display, the WebKit WebDriver, ImageMagick
   xvfb xauth webkit2gtk-driver imagemagick
-  # scripts/bench/sqlite-floor.sh: SQLite's own cost per row, below any Rust
+  # sqlite3: GUI tests write a database as an older Glovebox left it, and
+  # scripts/bench/sqlite-floor.sh measures SQLite's own cost per row (with bc, time)
   sqlite3 bc time
 )
 

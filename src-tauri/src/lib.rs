@@ -141,6 +141,8 @@ pub fn run() {
             commands::reports::health,
             commands::sync::sync_settings,
             commands::sync::sync_status,
+            commands::sync::sync_problems,
+            commands::sync::sync_counts,
             commands::sync::sign_in,
             commands::sync::sign_out,
             commands::sync::sync_now,

@@ -43,6 +43,8 @@ fn generate(dir: &Path) {
         glovebox_core::perf::Health::export_all_to(dir),
         glovebox_core::app::Changed::export_all_to(dir),
         glovebox_core::app::SyncSettings::export_all_to(dir),
+        glovebox_core::sync::SyncProblems::export_all_to(dir),
+        glovebox_core::sync::Counts::export_all_to(dir),
         glovebox_core::app::SignIn::export_all_to(dir),
         glovebox_core::app::SignedOut::export_all_to(dir),
         glovebox_core::app::SyncSummary::export_all_to(dir),

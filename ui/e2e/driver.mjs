@@ -1,6 +1,7 @@
 // Starts the real Glovebox window under tauri-driver (WebKitWebDriver) on a given data
 // directory, and small helpers over selenium-webdriver for the tests.
 import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -108,17 +109,27 @@ export function helpers(d) {
   const waitCount = (css, n, ms = 15000) =>
     d.wait(async () => (await findAll(css)).length === n, ms, `expected ${n} × ${css}`);
   /** Clicks `clickCss` and returns ms until `readyCss` is in the DOM, visible (tabs stay
-   *  mounted while hidden) and painted. */
+   *  mounted, and laid out, while hidden) and the frame showing it painted. The page is
+   *  let settle first (two painted frames), so the previous view's paint — the dashboard's
+   *  three charts — is not billed to this click: it once made the Fuel tab, measured right
+   *  after the dashboard, look five times slower than it was. */
   const timeClick = (clickCss, readyCss) =>
     d.executeAsyncScript(
       `const [clickCss, readyCss, done] = arguments;
-       const t0 = performance.now();
-       document.querySelector(clickCss).click();
-       const visible = () => [...document.querySelectorAll(readyCss)].some((e) => e.offsetParent !== null);
-       const check = () => visible()
-         ? requestAnimationFrame(() => done(performance.now() - t0))
-         : requestAnimationFrame(check);
-       check();`,
+       // A task queued from a frame callback runs after that frame was painted.
+       const painted = (f) => requestAnimationFrame(() => setTimeout(f, 0));
+       // checkVisibility: hidden tabs keep their layout (content-visibility: hidden), so
+       // offsetParent alone would call them visible.
+       const shown = (e) => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null);
+       const visible = () => [...document.querySelectorAll(readyCss)].some(shown);
+       painted(() => painted(() => {
+         const t0 = performance.now();
+         document.querySelector(clickCss).click();
+         const check = () => visible()
+           ? painted(() => done(performance.now() - t0))
+           : requestAnimationFrame(check);
+         requestAnimationFrame(check);
+       }));`,
       clickCss,
       readyCss,
     );
@@ -218,4 +229,60 @@ export function lubeloggerFuelCsv(n, startOdo = 10000) {
     lines.push(`${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${d.getUTCFullYear()},${startOdo + 200 * i},16.00,24.00,0,True,False,,`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** A raw client of the sync protocol (version 2), signed in as a device of its own: it
+ *  pushes whatever rows it is given, as a buggy or newer peer would. */
+export async function rawSyncClient(url, user, password) {
+  const post = (p, body, token) =>
+    fetch(`${url}${p}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "glovebox-protocol": "2", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const login = await post("/v1/login", { user, password, device_name: "raw client" });
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
+  const { token } = await login.json();
+  return {
+    push: async (rows) => {
+      const r = await post("/v1/push", { rows }, token);
+      if (r.status !== 200) throw new Error(`push: ${r.status} ${await r.text()}`);
+      return r.json();
+    },
+  };
+}
+
+/** Rows the server keeps but Glovebox cannot apply: a vehicle with a fuel kind it does not
+ *  know, and a fill-up of `vehicleId` (at `atMs`) with a negative quantity. */
+export function unapplicableRows(vehicleId, atMs) {
+  const hlc = `${String(Date.now()).padStart(15, "0")}-00000000-ee`;
+  return [
+    {
+      table: "vehicles", id: randomUUID(), hlc, deleted: false,
+      data: { name: "Mirai", make: "", model: "", year: null, plate: "", vin: "", fuel_kind: "hydrogen",
+              distance_unit: "km", volume_unit: "l", economy_unit: "l_per_100km", currency: "EUR", archived: 0 },
+    },
+    {
+      table: "fuel_records", id: randomUUID(), hlc, deleted: false,
+      data: { vehicle_id: vehicleId, occurred_at: Math.floor(atMs / 1000), odometer: 1234.5, quantity: -40.0,
+              total_cost: 6000, is_full: 1, missed_previous: 0, station: "", notes: "", tags: "" },
+    },
+  ];
+}
+
+/** Runs one SQL statement on a database file with the sqlite3 shell; returns its output. */
+export function sqlite(db, sql) {
+  const r = spawnSync("sqlite3", [db, sql], { encoding: "utf8", timeout: 30000 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** An odometer reading of vehicle `name` as an older Glovebox wrote it: an id that is not a
+ *  UUID, which the server refuses. */
+export function legacyOdometerRow(db, name, atMs) {
+  sqlite(
+    db,
+    "INSERT INTO odometer_records (id, vehicle_id, occurred_at, odometer, hlc, dirty, updated_at) " +
+      `SELECT 'legacy-17', id, ${Math.floor(atMs / 1000)}, 5.0, hlc, 1, 0 FROM vehicles WHERE name = '${name}' LIMIT 1;`,
+  );
 }

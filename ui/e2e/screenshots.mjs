@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startDriver, openApp, helpers, cli, startServer, answerDialog, lubeloggerFuelCsv } from "./driver.mjs";
+import { startDriver, openApp, helpers, cli, startServer, answerDialog, lubeloggerFuelCsv, rawSyncClient, sqlite, legacyOdometerRow, unapplicableRows } from "./driver.mjs";
 
 const OUT = path.resolve(import.meta.dirname, "../../docs/screenshots");
 fs.mkdirSync(OUT, { recursive: true });
@@ -25,13 +25,19 @@ async function open(dataDir, port) {
   h = helpers(d);
 }
 
+// Through Settings' own selector when it is on screen (so it shows the theme the shot is
+// in), else straight into the stored settings.
 const setTheme = (theme) =>
   d.executeScript(
-    "localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'})); document.documentElement.dataset.theme = arguments[0];",
+    `localStorage.setItem('glovebox.settings', JSON.stringify({theme: arguments[0], dateFormat: 'iso'}));
+     document.documentElement.dataset.theme = arguments[0];
+     const select = document.querySelector('[data-testid=theme]');
+     if (select) { select.value = arguments[0]; select.dispatchEvent(new Event('change', {bubbles: true})); }`,
     theme,
   );
 
-async function shoot(name, { reload = false } = {}) {
+/** `scrollTo`: a selector brought to the top of the view in each size. */
+async function shoot(name, { reload = false, scrollTo = null } = {}) {
   for (const [w, hgt] of SIZES) {
     await d.manage().window().setRect({ x: 0, y: 0, width: w, height: hgt });
     for (const theme of THEMES) {
@@ -47,7 +53,11 @@ async function shoot(name, { reload = false } = {}) {
           30000,
         ).catch(() => console.log(`${name}: still loading after 30 s`));
       }
+      if (scrollTo) await d.executeScript("document.querySelector(arguments[0]).scrollIntoView()", scrollTo);
       await new Promise((r) => setTimeout(r, 500));
+      // Two painted frames after the change: under load a shot taken on a timer alone
+      // caught the previous theme (a "light" file in dark).
+      await d.executeAsyncScript("const done = arguments[0]; requestAnimationFrame(() => setTimeout(() => requestAnimationFrame(() => setTimeout(done, 50)), 0))");
       const file = path.join(OUT, `${name}-${theme}-${w}x${hgt}.png`);
       fs.writeFileSync(file, Buffer.from(await d.takeScreenshot(), "base64"));
       console.log("wrote", path.relative(process.cwd(), file));
@@ -95,6 +105,16 @@ try {
     await h.click("[data-testid=sign-in]");
     await h.waitText("[data-testid=sync-status-text]", /Synced/, 30000);
     await shoot("sync-signed-in");
+    // Sync issues: a reading with an id an older Glovebox wrote (the server refuses it),
+    // and rows another client pushed that this Glovebox cannot apply.
+    const demoDb = path.join(demo, "glovebox.db");
+    legacyOdometerRow(demoDb, "Family car", Date.UTC(2024, 2, 1, 9));
+    const family = sqlite(demoDb, "SELECT id FROM vehicles WHERE name = 'Family car'");
+    await (await rawSyncClient(server.url, "ann", "correct horse battery")).push(unapplicableRows(family, Date.UTC(2024, 4, 2, 9)));
+    await h.click("[data-testid=sync-now]");
+    await h.waitText("[data-testid=sync-problems-badge]", /3 sync issues/, 30000);
+    await h.waitCount("[data-testid=sync-problem-row]", 3, 30000);
+    await shoot("sync-issues", { scrollTo: "#sync-problems" });
   } finally {
     await server.stop();
   }
@@ -105,8 +125,7 @@ try {
   await h.click("[data-testid=backup]");
   await h.waitText("[data-testid=backup-result]", /Backed up/, 60000);
   await h.find("[data-testid=backup-settings]");
-  await d.executeScript("document.querySelector('[data-testid=backup-settings]').scrollIntoView()");
-  await shoot("backup");
+  await shoot("backup", { scrollTo: "[data-testid=backup-settings]" });
 
   // ----- the import wizard -------------------------------------------------------------
   const csv = path.join(tmp, "Golf.csv");

@@ -130,6 +130,8 @@ pub struct SyncAccount {
 pub struct SyncSettings {
     pub account: Option<SyncAccount>,
     pub status: SyncStatus,
+    /// Which store holds the token (`None` when signed out).
+    pub token_kind: Option<sync::TokenStore>,
     /// Where the token is kept, in words.
     pub token_store: String,
     /// The server URL is plain http to a host other than this machine.
@@ -179,14 +181,18 @@ impl From<&SyncReport> for SyncSummary {
     }
 }
 
-/// A vehicle's fill-ups with the economy each one shows (the figure of the full-to-full
-/// segment it closes), in one call for the Fuel tab.
+/// A vehicle's newest fill-ups with the economy each one shows (the figure of the
+/// full-to-full segment it closes), in one call for the Fuel tab.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FuelLog {
+    /// Newest first, at most the limit asked for.
     pub records: Vec<FuelRecord>,
     /// Parallel to `records`: the economy shown on that row, in the vehicle's unit.
     pub economy: Vec<Option<f64>>,
+    /// Every fill-up of the vehicle (the tab offers the older ones on demand).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
 }
 
 /// What a restore wrote.
@@ -453,10 +459,14 @@ impl App {
 
     // ----- reports the shells show ------------------------------------------------------
 
-    pub fn fuel_log(&self, vehicle_id: &str) -> Result<FuelLog> {
-        let records = self.garage.fuel_records(vehicle_id, Page::ALL)?;
+    ///
+    /// Only the newest `limit` records travel: a vehicle with 30,000 imported fill-ups sent
+    /// all of them (megabytes of JSON per refresh) for a tab that shows 25.
+    pub fn fuel_log(&self, vehicle_id: &str, limit: u32) -> Result<FuelLog> {
+        let records = self.garage.fuel_records(vehicle_id, Page::first(limit))?;
         let (from, to) = lifetime();
         let report = self.reports.fuel_report(vehicle_id, from, to)?;
+        let total = report.rows.len() as u64;
         let shown: std::collections::HashMap<&str, Option<f64>> = report
             .rows
             .iter()
@@ -472,7 +482,11 @@ impl App {
             .iter()
             .map(|r| shown.get(r.id.as_str()).copied().flatten())
             .collect();
-        Ok(FuelLog { records, economy })
+        Ok(FuelLog {
+            records,
+            economy,
+            total,
+        })
     }
 
     // ----- files --------------------------------------------------------------------------
@@ -619,15 +633,35 @@ impl App {
         let insecure = account
             .as_ref()
             .and_then(|a| insecure_server_warning(&a.server_url));
+        let token_kind = sync::token_store(&self.garage)?;
+        let token_store = match token_kind {
+            Some(sync::TokenStore::Keychain) => {
+                "the system keychain (Secret Service), not on disk".to_owned()
+            }
+            // Signed out, a fresh sign-in falls back to this file when no keychain answers.
+            Some(sync::TokenStore::File) | None => format!(
+                "a file only you can read (mode 0600): {}",
+                sync::token_path(&self.garage).display()
+            ),
+        };
         Ok(SyncSettings {
             account,
             status: self.sync_status(),
-            token_store: format!(
-                "a file only you can read: {}",
-                sync::token_path(&self.garage).display()
-            ),
+            token_kind,
+            token_store,
             insecure,
         })
+    }
+
+    /// The rows sync quarantined on pull and the ones the server rejected, told by kind,
+    /// vehicle and date (Settings → Sync).
+    pub fn sync_problems(&self) -> AppResult<sync::SyncProblems> {
+        Ok(sync::problems(&self.garage)?)
+    }
+
+    /// Pending, quarantined and rejected counts at once (the sidebar's badge).
+    pub fn sync_counts(&self) -> AppResult<sync::Counts> {
+        Ok(sync::counts(&self.garage)?)
     }
 
     /// Signs in, saves the credentials and starts the engine (which syncs at once).

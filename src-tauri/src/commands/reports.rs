@@ -23,10 +23,10 @@ pub fn dashboard(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<Dashb
     Ok(Dashboard::clone(&*st.app.reports().dashboard(&vehicle_id)?))
 }
 
-/// Fill-ups with the economy each row shows, in one call.
+/// The newest `limit` fill-ups with the economy each row shows, in one call.
 #[tauri::command(async)]
-pub fn fuel_log(st: State<'_, AppState>, vehicle_id: String) -> CmdResult<FuelLog> {
-    Ok(st.app.fuel_log(&vehicle_id)?)
+pub fn fuel_log(st: State<'_, AppState>, vehicle_id: String, limit: u32) -> CmdResult<FuelLog> {
+    Ok(st.app.fuel_log(&vehicle_id, limit)?)
 }
 
 #[tauri::command(async)]

@@ -1,7 +1,8 @@
-//! Settings → Sync and the sidebar's status: sign in, sign out (revokes the token), sync now.
+//! Settings → Sync and the sidebar's status: sign in, sign out (revokes the token), sync now,
+//! the rows sync quarantined or the server rejected.
 
 use glovebox_core::app::{SignIn, SignedOut, SyncSettings, SyncSummary};
-use glovebox_core::sync::SyncStatus;
+use glovebox_core::sync::{Counts, SyncProblems, SyncStatus};
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -15,6 +16,18 @@ pub fn sync_settings(st: State<'_, AppState>) -> CmdResult<SyncSettings> {
 #[tauri::command(async)]
 pub fn sync_status(st: State<'_, AppState>) -> CmdResult<SyncStatus> {
     Ok(st.app.sync_status())
+}
+
+/// Quarantined and rejected rows, told by kind, vehicle and date.
+#[tauri::command(async)]
+pub fn sync_problems(st: State<'_, AppState>) -> CmdResult<SyncProblems> {
+    Ok(st.app.sync_problems()?)
+}
+
+/// Pending, quarantined and rejected counts (the sidebar's badge).
+#[tauri::command(async)]
+pub fn sync_counts(st: State<'_, AppState>) -> CmdResult<Counts> {
+    Ok(st.app.sync_counts()?)
 }
 
 /// Plain http to another machine warns (`{code: "sync_insecure_server"}`) unless

@@ -23,6 +23,8 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import type { SignIn } from "./bindings/SignIn";
 import type { SignedOut } from "./bindings/SignedOut";
 import type { SyncSummary } from "./bindings/SyncSummary";
+import type { SyncProblems } from "./bindings/SyncProblems";
+import type { SyncCounts } from "./bindings/SyncCounts";
 import type { Restored } from "./bindings/Restored";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -77,8 +79,8 @@ export const api = {
   garageOverview: () => call<GarageOverview>("garage_overview"),
   dashboard: (vehicleId: string) => call<Dashboard>("dashboard", { vehicleId }),
 
-  /** Fill-ups with the economy each row shows: one call for the Fuel tab. */
-  fuelLog: (vehicleId: string) => call<FuelLog>("fuel_log", { vehicleId }),
+  /** The newest `limit` fill-ups with the economy each row shows: one call for the Fuel tab. */
+  fuelLog: (vehicleId: string, limit: number) => call<FuelLog>("fuel_log", { vehicleId, limit }),
   addFuel: (input: FuelInput, confirm = false) => call<FuelRecord>("add_fuel", { input, opts: opts(confirm) }),
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),
@@ -124,6 +126,10 @@ export const api = {
   // Sync.
   syncSettings: () => call<SyncSettings>("sync_settings"),
   syncStatus: () => call<SyncStatus>("sync_status"),
+  /** Rows quarantined on pull and rows the server rejected, by vehicle and date. */
+  syncProblems: () => call<SyncProblems>("sync_problems"),
+  /** Pending, quarantined and rejected counts (the sidebar's badge). */
+  syncCounts: () => call<SyncCounts>("sync_counts"),
   signIn: (input: SignIn) => call<SyncSettings>("sign_in", { input }),
   signOut: () => call<SignedOut>("sign_out"),
   syncNow: () => call<SyncSummary>("sync_now"),

@@ -2,6 +2,12 @@
 // reload runs, shows an error instead of spinning forever, and ignores a response that
 // arrives after a newer request was made (a slow answer for the previous vehicle must
 // never overwrite the current one).
+//
+// `load()` does not subscribe the caller to what the fetcher reads: an effect that loads
+// names its triggers itself (`void version; void vid;`). Otherwise reading a prop object
+// (`vehicle.id`) made every tab refetch whenever the parent handed it a new object — and a
+// tab switch did: four fuel lists, four vehicle reads and three service lists per click.
+import { untrack } from "svelte";
 import { ApiError } from "./api";
 
 export interface Resource<T> {
@@ -29,7 +35,7 @@ export function resource<T>(fetcher: () => Promise<T>): Resource<T> {
       const mine = ++seq;
       s.loading = true;
       try {
-        const d = await fetcher();
+        const d = await untrack(fetcher);
         if (mine !== seq) return;
         s.data = d;
         s.error = null;

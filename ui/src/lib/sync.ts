@@ -1,4 +1,6 @@
 // How the sync status reads in the sidebar and in Settings (pure, so vitest covers it).
+import type { SyncCounts } from "./bindings/SyncCounts";
+import type { SyncProblem } from "./bindings/SyncProblem";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 export function ago(ms: number | null, now = Date.now()): string {
@@ -40,4 +42,25 @@ export function statusLine(s: SyncStatus, now = Date.now()): StatusLine {
     case "error":
       return { text: `Sync error${pending}`, tone: "error", retry: true, detail: s.reason };
   }
+}
+
+/** The sidebar badge: rows that need a person (quarantined on pull, rejected by the
+ *  server), or null when there are none. */
+export function problemsBadge(c: SyncCounts | null): { text: string; title: string } | null {
+  if (!c) return null;
+  const n = c.quarantined + c.rejected;
+  if (n === 0) return null;
+  const parts = [];
+  if (c.quarantined > 0) parts.push(`${c.quarantined} not applied here`);
+  if (c.rejected > 0) parts.push(`${c.rejected} refused by the server`);
+  return { text: `${n} sync issue${n === 1 ? "" : "s"}`, title: parts.join(", ") };
+}
+
+/** "Fuel record · Golf · 2024-03-01" (what a person recognises), "deleted" for tombstones. */
+export function problemSubject(p: SyncProblem): string {
+  const kind = p.record.charAt(0).toUpperCase() + p.record.slice(1);
+  const parts = [p.deleted ? `${kind} (deleted)` : kind];
+  if (p.vehicle) parts.push(p.vehicle);
+  if (p.date) parts.push(p.date);
+  return parts.join(" · ");
 }

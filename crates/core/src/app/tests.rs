@@ -103,12 +103,16 @@ fn fuel_log_shows_each_segments_economy_on_its_closing_fill() {
         .unwrap();
     fill(&app, &v.id, 10_000.0, 40.0);
     fill(&app, &v.id, 11_000.0, 45.0);
-    let log = app.fuel_log(&v.id).unwrap();
-    assert_eq!(log.records.len(), 2);
+    let log = app.fuel_log(&v.id, 100).unwrap();
+    assert_eq!((log.records.len(), log.total), (2, 2));
     // Newest first: the closing fill shows 45 L / 1000 km.
     assert_eq!(log.records[0].odometer.value, 11_000.0);
     assert!((log.economy[0].unwrap() - 4.5).abs() < 1e-9);
     assert_eq!(log.economy[1], None);
+    // A page of one: the newest, with its figure, and the total.
+    let log = app.fuel_log(&v.id, 1).unwrap();
+    assert_eq!((log.records.len(), log.total), (1, 2));
+    assert!((log.economy[0].unwrap() - 4.5).abs() < 1e-9);
 }
 
 #[test]
@@ -175,6 +179,16 @@ fn local_only_status_and_sync_now_without_a_server() {
     assert!(s.account.is_none());
     assert_eq!(s.status.state, SyncState::LocalOnly);
     assert_eq!(s.status.pending, 1);
+    assert_eq!(s.token_kind, None, "signed out: no token anywhere");
+    assert_eq!(
+        app.sync_counts().unwrap(),
+        crate::sync::Counts {
+            pending: 1,
+            quarantined: 0,
+            rejected: 0
+        }
+    );
+    assert!(app.sync_problems().unwrap().quarantined.is_empty());
     let e = app.block_on(app.sync_now()).unwrap_err();
     assert_eq!(e.code(), "sync_not_configured");
     let e = app

@@ -3,6 +3,7 @@
 //! is the sync engine's policy (sync/quarantine.rs); this is its storage.
 
 use glovebox_protocol::SyncTable;
+use rusqlite::OptionalExtension;
 use rusqlite::{params, Connection};
 
 use super::sync_rows::{per_table, per_table_cells, PerTable};
@@ -162,4 +163,14 @@ pub(crate) fn entries(
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const DATA_OF: &str = "SELECT data FROM sync_quarantine WHERE tbl = ?1 AND id = ?2";
+
+/// The data a quarantined row arrived with (its JSON text), if `tbl`/`id` is held.
+pub(crate) fn data_of(conn: &Connection, tbl: &str, id: &str) -> crate::Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(DATA_OF)?
+        .query_row([tbl, id], |r| r.get(0))
+        .optional()?)
 }

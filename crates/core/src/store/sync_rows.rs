@@ -158,6 +158,22 @@ fn collect_rows(
     Ok(())
 }
 
+/// Row `id` of `table` as synced data, tombstone or not.
+pub(crate) fn row_by_id(
+    conn: &Connection,
+    table: SyncTable,
+    id: &str,
+) -> crate::Result<Option<SyncRow>> {
+    let cols = data_columns(conn, table)?;
+    let mut stmt = conn.prepare_cached(&format!("{} WHERE id = ?1", select_rows(table, &cols)))?;
+    let mut found = None;
+    collect_rows(&mut stmt, [id], table, &cols, |r| {
+        found = Some(r);
+        Ok(())
+    })?;
+    Ok(found)
+}
+
 /// Every row of every synced table, vehicles first, each table by id (a backup).
 pub(crate) fn for_each_row(
     conn: &Connection,

@@ -96,6 +96,16 @@ pub(crate) fn row_to_vehicle(row: &Row<'_>) -> rusqlite::Result<Vehicle> {
     })
 }
 
+const NAME_OF: &str = "SELECT name FROM vehicles WHERE id = ?1";
+
+/// The name of vehicle `id`, tombstone or not (to tell people which vehicle a row is of).
+pub(crate) fn name_of(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(NAME_OF)?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
 /// A live (not deleted) vehicle, or NotFound.
 pub(crate) fn get(conn: &Connection, id: &str) -> Result<Vehicle> {
     decode::one(

@@ -10,8 +10,8 @@
 //!   touches the network.
 //! - [`logout`] revokes the token on the server (best effort) and forgets it here.
 //! - [`pending_changes`], [`counts`], [`quarantined_rows`], [`rejected_rows`],
-//!   [`token_store`], [`last_reset`] for the Settings → Sync view; [`retry_quarantined`]
-//!   on request.
+//!   [`problems`] (both lists told by vehicle and date), [`token_store`], [`last_reset`]
+//!   for the Settings → Sync view; [`retry_quarantined`] on request.
 //!
 //! The pieces: `apply` (per-row apply, decode → validate → write, with `decode`),
 //! `quarantine` and `rejected` (what could not be applied or pushed), `cursor` (cursor,
@@ -26,6 +26,7 @@ mod cursor;
 mod decode;
 mod engine;
 mod instance;
+mod problems;
 mod push;
 mod quarantine;
 mod rejected;
@@ -44,6 +45,7 @@ use serde::{Deserialize, Serialize};
 
 pub use apply::ApplyOutcome;
 pub use engine::{SyncEngine, SyncHandle, SyncReport};
+pub use problems::{SyncProblem, SyncProblems};
 pub use quarantine::QuarantinedRow;
 pub use rejected::RejectedRow;
 pub use token::TokenStore;
@@ -406,6 +408,12 @@ pub fn rejected_rows(garage: &Garage) -> Result<Vec<RejectedRow>, SyncError> {
     Ok(garage.store().read("sync.rejected_list", rejected::list)?)
 }
 
+/// Both lists at once (one read), each row told by its kind, vehicle and date, for
+/// Settings → Sync.
+pub fn problems(garage: &Garage) -> Result<SyncProblems, SyncError> {
+    Ok(garage.store().read("sync.problems", problems::list)?)
+}
+
 /// Retries every quarantined row now (they are retried by themselves after an upgrade).
 pub fn retry_quarantined(garage: &Garage) -> Result<ApplyOutcome, SyncError> {
     let ctx = apply::ApplyCtx::sync_at(garage.clock().wall_millis());
@@ -436,6 +444,8 @@ pub fn last_reset(garage: &Garage) -> Result<Option<LastReset>, SyncError> {
 /// server refused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+// The import report has a `Counts` of its own: the UI's name says which.
+#[cfg_attr(feature = "ts", ts(rename = "SyncCounts"))]
 pub struct Counts {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending: u64,

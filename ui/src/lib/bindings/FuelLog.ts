@@ -2,11 +2,19 @@
 import type { FuelRecord } from "./FuelRecord";
 
 /**
- * A vehicle's fill-ups with the economy each one shows (the figure of the full-to-full
- * segment it closes), in one call for the Fuel tab.
+ * A vehicle's newest fill-ups with the economy each one shows (the figure of the
+ * full-to-full segment it closes), in one call for the Fuel tab.
  */
-export type FuelLog = { records: Array<FuelRecord>, 
+export type FuelLog = { 
+/**
+ * Newest first, at most the limit asked for.
+ */
+records: Array<FuelRecord>, 
 /**
  * Parallel to `records`: the economy shown on that row, in the vehicle's unit.
  */
-economy: Array<number | null>, };
+economy: Array<number | null>, 
+/**
+ * Every fill-up of the vehicle (the tab offers the older ones on demand).
+ */
+total: number, };
