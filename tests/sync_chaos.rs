@@ -589,16 +589,13 @@ fn a_push_forgotten_by_a_restored_server_after_a_refused_pull_reaches_everyone()
     runtime().block_on(run_case(0, ops)).unwrap();
 }
 
-/// Known failure, found by the 10,000-case run (case 9,088, shrunk by hand): two devices
-/// delete the same vehicle; device 1's later tombstones are acknowledged by a server that
-/// is then restored from a copy taken before them, and device 2's earlier tombstones are
-/// pushed after the restore, moving the server's sequence past device 1's push sequence.
-/// The probe then vouches for a push the server lost, device 1 keeps its newer (clean)
-/// tombstones and the others keep the older ones: the data agrees (deleted) but the HLCs
-/// differ. The fix under way: a pulled version older than a clean local one means the
-/// server lost ours, so ours is marked dirty and pushed again in the same round.
+/// Found by the 10,000-case run (case 9,088, shrunk by hand): two devices delete the same
+/// vehicle; device 1's later tombstones are acknowledged by a server that is then restored
+/// from a copy taken before them, and device 2's earlier tombstones are pushed after the
+/// restore, moving the server's sequence past device 1's push sequence, so the probe
+/// vouches for the lost push. What catches it: a pulled version older than a clean local
+/// one means the server lost ours, which is marked dirty and sent again in the same round.
 #[test]
-#[ignore = "known failure: see the comment; run with --ignored"]
 fn a_later_tombstone_forgotten_by_a_restored_server_wins_everywhere() {
     let ops = vec![
         Op::ServerSnapshot,

@@ -429,6 +429,20 @@ impl<'c> Versions<'c> {
         Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
     }
 
+    /// Marks row `id` of `table` dirty if it is clean (to be pushed again). Returns 1 if
+    /// it was.
+    pub(crate) fn mark_dirty_if_clean(
+        &mut self,
+        table: SyncTable,
+        id: &str,
+    ) -> crate::Result<usize> {
+        static SQL: PerTable = per_table_cells();
+        let sql = per_table(&SQL, table, |t| {
+            format!("UPDATE {t} SET dirty = 1 WHERE id = ?1 AND dirty = 0")
+        });
+        Ok(self.conn.prepare_cached(sql)?.execute([id])?)
+    }
+
     /// Writes `row` (of `table`) with stamp `s` if its HLC is greater than the stored one
     /// (last writer wins): every column of the table present in `data` (columns this
     /// build does not know are ignored; missing ones take the schema default on insert and

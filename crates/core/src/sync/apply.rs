@@ -76,6 +76,8 @@ pub struct ApplyOutcome {
     /// must move past it (a quarantined version counts too: an edit made after seeing it
     /// must win over it).
     pub(crate) max_seen: Option<(u64, u32)>,
+    /// Clean local versions newer than what the server sent, marked dirty to go again.
+    pub(crate) repushed: usize,
 }
 
 enum RowOutcome {
@@ -107,6 +109,12 @@ fn apply_one(
     if is_row_id(&row.id) {
         if let Some(local) = versions.stored_hlc(table, &row.id)? {
             if local >= hlc {
+                // The server sent an older version than one this device holds as clean
+                // (on the server): the server lost ours (restored from an older copy, its
+                // sequence since moved past what the probe can tell). Ours goes again.
+                if local > hlc && !ctx.dirty && ctx.now_ms.is_some() {
+                    out.repushed += versions.mark_dirty_if_clean(table, &row.id)?;
+                }
                 return Ok(RowOutcome::Skipped);
             }
         }

@@ -255,8 +255,20 @@ impl Round {
                 Some(e)
             }
         };
-        self.pull(&limits, report, vehicles, &mut done, &mut total)
+        let repushed = self
+            .pull(&limits, report, vehicles, &mut done, &mut total)
             .await?;
+        if repushed > 0 && push_error.is_none() {
+            // Versions the server lost are dirty again: send them now, and pull what that
+            // moved, so one round leaves the server whole.
+            tracing::info!(
+                repushed,
+                "the server lost versions this device holds; sending them again"
+            );
+            self.push(&limits, report, &mut done, total).await?;
+            self.pull(&limits, report, vehicles, &mut done, &mut total)
+                .await?;
+        }
         match push_error {
             Some(e) => Err(e),
             None => Ok(()),
@@ -362,11 +374,12 @@ impl Round {
         vehicles: &mut BTreeSet<String>,
         done: &mut u64,
         total: &mut u64,
-    ) -> Result<(), SyncError> {
+    ) -> Result<usize, SyncError> {
         // Pull pages until caught up; each page and its cursor commit together.
         let pos = self
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
             .await?;
+        let mut repushed = 0usize;
         let (mut cursor, mut epoch) = (pos.cursor, pos.epoch);
         let (limit, server_ahead) = (limits.pull_limit, limits.server_ahead_ms);
         let mut page = self
@@ -408,6 +421,7 @@ impl Round {
                 .await?;
             report.pulled += n;
             report.applied += applied.applied;
+            repushed += applied.repushed;
             report.quarantined += applied.quarantined;
             vehicles.extend(applied.vehicles);
             cursor = next;
@@ -429,7 +443,7 @@ impl Round {
                 }
             };
         }
-        Ok(())
+        Ok(repushed)
     }
 }
 
