@@ -50,6 +50,25 @@ pub struct Vehicle {
     pub archived: bool,
 }
 
+impl From<&Vehicle> for VehicleInput {
+    /// The vehicle's fields as a form holds them: the start of an edit.
+    fn from(v: &Vehicle) -> Self {
+        VehicleInput {
+            name: v.name.clone(),
+            make: v.make.clone(),
+            model: v.model.clone(),
+            year: v.year,
+            plate: v.plate.clone(),
+            vin: v.vin.clone(),
+            fuel_kind: v.fuel_kind,
+            distance_unit: v.distance_unit,
+            volume_unit: v.volume_unit,
+            economy_unit: Some(v.economy_unit),
+            currency: v.currency,
+        }
+    }
+}
+
 impl VehicleInput {
     /// A plain petrol car in km/L/EUR: a convenient starting point for forms and tests.
     pub fn new(name: impl Into<String>) -> Self {

@@ -117,20 +117,8 @@ fn csv_export_reimports_to_the_same_records() {
     for v in g.vehicles(true).unwrap() {
         // A CSV names no units (LubeLogger's neither): the user imports into a vehicle
         // set up with the same units, as they would when moving back from LubeLogger.
-        g2.create_vehicle(&glovebox_core::vehicles::VehicleInput {
-            name: v.name.clone(),
-            make: v.make.clone(),
-            model: v.model.clone(),
-            year: v.year,
-            plate: v.plate.clone(),
-            vin: v.vin.clone(),
-            fuel_kind: v.fuel_kind,
-            distance_unit: v.distance_unit,
-            volume_unit: v.volume_unit,
-            economy_unit: Some(v.economy_unit),
-            currency: v.currency,
-        })
-        .unwrap();
+        g2.create_vehicle(&glovebox_core::vehicles::VehicleInput::from(&v))
+            .unwrap();
         for kind in [CsvKind::Fuel, CsvKind::Service, CsvKind::Odometer] {
             let mut out = Vec::new();
             export::csv(&g, &v.id, kind, &mut out).unwrap();

@@ -105,22 +105,6 @@ fn apply(input: &mut VehicleInput, d: Details) {
     }
 }
 
-fn input_of(v: &Vehicle) -> VehicleInput {
-    VehicleInput {
-        name: v.name.clone(),
-        make: v.make.clone(),
-        model: v.model.clone(),
-        year: v.year,
-        plate: v.plate.clone(),
-        vin: v.vin.clone(),
-        fuel_kind: v.fuel_kind,
-        distance_unit: v.distance_unit,
-        volume_unit: v.volume_unit,
-        economy_unit: Some(v.economy_unit),
-        currency: v.currency,
-    }
-}
-
 fn describe(v: &Vehicle) -> String {
     format!(
         "{} — {} · {} · {} · {}{}",
@@ -179,7 +163,7 @@ pub fn run(args: VehicleArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             details,
         } => {
             let v = export::vehicle_by_name(garage, &name)?;
-            let mut input = input_of(&v);
+            let mut input = VehicleInput::from(&v);
             if let Some(n) = rename {
                 input.name = n;
             }

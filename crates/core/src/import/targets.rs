@@ -89,7 +89,7 @@ pub(super) fn resolve_targets(
         let (vehicle, input, is_new, origins) = match found {
             Some(v) => (
                 v.clone(),
-                input_of(v),
+                VehicleInput::from(v),
                 false,
                 [Origin::Existing, Origin::Existing, Origin::Existing],
             ),
@@ -236,22 +236,6 @@ fn fits(kind: FuelKind, volume: VolumeUnit) -> bool {
         FuelKind::Cng => volume.energy() == Energy::Mass,
         FuelKind::Petrol | FuelKind::Diesel | FuelKind::Lpg => volume.energy() == Energy::Liquid,
         FuelKind::Hybrid | FuelKind::Other => true,
-    }
-}
-
-fn input_of(v: &Vehicle) -> VehicleInput {
-    VehicleInput {
-        name: v.name.clone(),
-        make: v.make.clone(),
-        model: v.model.clone(),
-        year: v.year,
-        plate: v.plate.clone(),
-        vin: v.vin.clone(),
-        fuel_kind: v.fuel_kind,
-        distance_unit: v.distance_unit,
-        volume_unit: v.volume_unit,
-        economy_unit: Some(v.economy_unit),
-        currency: v.currency,
     }
 }
 
