@@ -104,8 +104,29 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Without a GPU render node WebKitGTK's GPU painting runs on Mesa's software rasteriser
+/// (llvmpipe), which paints a tab switch about 1.4× slower than WebKit's own CPU painter
+/// (docs/BENCHMARKS.md, Desktop): a VM, a remote desktop, a machine without GPU drivers.
+/// A value the user set is kept either way.
+#[cfg(target_os = "linux")]
+fn prefer_cpu_painting_without_gpu() {
+    const VAR: &str = "WEBKIT_SKIA_ENABLE_CPU_RENDERING";
+    let has_render_node = std::fs::read_dir("/dev/dri")
+        .map(|dir| {
+            dir.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false);
+    if std::env::var_os(VAR).is_none() && !has_render_node {
+        // Set before Tauri starts WebKit or any other thread (set_var is not thread-safe).
+        std::env::set_var(VAR, "1");
+    }
+}
+
 pub fn run() {
     let launch = Launch(Instant::now());
+    #[cfg(target_os = "linux")]
+    prefer_cpu_painting_without_gpu();
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
