@@ -628,3 +628,42 @@ fn a_later_tombstone_forgotten_by_a_restored_server_wins_everywhere() {
     ];
     runtime().block_on(run_case(0, ops)).unwrap();
 }
+
+/// Found by the 10,000-case run of 2026-12-01 (case ~3,090): a vehicle pushed while the
+/// pulls after it fail (413, then 500), so its push sequence stays unconfirmed; the server
+/// is restored from a copy taken before that push; the next round's probe meets a fault,
+/// and a push of a later edit then replaced the unconfirmed number with one the restored
+/// server did issue, so the vehicle never reached the other devices. Now a round does not
+/// push until the earlier push is confirmed (or found forgotten: reset, send again).
+#[test]
+fn an_unconfirmed_push_is_probed_before_the_next_push_replaces_its_number() {
+    let ops = vec![
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Local {
+            dev: 0,
+            action: Action::AddVehicle,
+            slot: 0,
+        },
+        Op::ServerSnapshot,
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Fault {
+            push: false,
+            kind: FaultKind::Error500,
+        },
+        Op::Sync { dev: 0 },
+        Op::Local {
+            dev: 0,
+            action: Action::Delete(RecordKind::Fuel),
+            slot: 0,
+        },
+        Op::ServerRestore,
+        Op::Sync { dev: 0 },
+    ];
+    runtime().block_on(run_case(0, ops)).unwrap();
+}

@@ -235,25 +235,39 @@ impl Round {
         vehicles.extend(retried.vehicles);
 
         // A push of an earlier round that no pull followed (the device was killed in
-        // between): is its sequence number still one this server issued?
+        // between, or the pull failed): is its sequence number still one this server
+        // issued? This must be known before anything else goes out: a push now takes a
+        // new number, and once that replaces the old one a server restored from a copy
+        // taken before the old push can no longer be told (the 10,000-case chaos run found
+        // this: a pull fault, then a restore, then a push; the first push was lost).
         let pos = self
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
             .await?;
-        if pos.push_seq > pos.cursor {
-            // Anything but "forgot" is for the push and pull below to meet (or not).
-            self.probe_push_seq(pos.push_seq, pos.epoch.clone()).await?;
-        }
+        // When the probe fails the round still pulls (whose end asks again), but does not
+        // push.
+        let probe_error = if pos.push_seq > pos.cursor {
+            match self.probe_push_seq(pos.push_seq, pos.epoch.clone()).await {
+                Ok(()) => None,
+                Err(e) if stops_round(&e) => return Err(e),
+                Err(e) => Some(e),
+            }
+        } else {
+            None
+        };
 
         let mut total = self.blocking(super::pending_changes).await?;
         let mut done = 0u64;
         self.progress(0, total);
-        let push_error = match self.push(&limits, report, &mut done, total).await {
-            Ok(()) => None,
-            Err(e) if stops_round(&e) => return Err(e),
-            Err(e) => {
-                tracing::warn!("push failed, pulling anyway: {e}");
-                Some(e)
-            }
+        let push_error = match probe_error {
+            Some(e) => Some(e),
+            None => match self.push(&limits, report, &mut done, total).await {
+                Ok(()) => None,
+                Err(e) if stops_round(&e) => return Err(e),
+                Err(e) => {
+                    tracing::warn!("push failed, pulling anyway: {e}");
+                    Some(e)
+                }
+            },
         };
         let repushed = self
             .pull(&limits, report, vehicles, &mut done, &mut total)
@@ -278,30 +292,16 @@ impl Round {
     /// Asks the server whether it still issued `push_seq`, the sequence it gave this
     /// device's last push: a 409 means it forgot (restored from an older copy) and ends
     /// the round for a reset; the number is cleared once the server vouches for it. Any
-    /// other failure keeps it for the next round's probe. Returns whether it was cleared.
-    async fn probe_push_seq(
-        &self,
-        push_seq: u64,
-        epoch: Option<String>,
-    ) -> Result<bool, SyncError> {
-        match self
-            .retry(0, || self.client.pull(push_seq, 1, epoch.clone()))
+    /// other failure keeps the number (for the next probe) and is returned too.
+    async fn probe_push_seq(&self, push_seq: u64, epoch: Option<String>) -> Result<(), SyncError> {
+        self.retry(0, || self.client.pull(push_seq, 1, epoch.clone()))
             .await
-        {
-            Err(e) if e.means_server_forgot() => Err(e),
-            Err(e) => {
-                tracing::info!("probe of an earlier push failed: {e}");
-                Ok(false)
-            }
-            Ok(_) => {
-                self.blocking(|g| {
-                    Ok(g.store()
-                        .write("sync.push_confirmed", |tx| cursor::clear_push_seq(tx))?)
-                })
-                .await?;
-                Ok(true)
-            }
-        }
+            .inspect_err(|e| tracing::info!("probe of an earlier push failed: {e}"))?;
+        self.blocking(|g| {
+            Ok(g.store()
+                .write("sync.push_confirmed", |tx| cursor::clear_push_seq(tx))?)
+        })
+        .await
     }
 
     /// The pull reached the end at `cursor`. The push sequence is forgotten only when the
@@ -313,7 +313,11 @@ impl Round {
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
             .await?;
         if pos.push_seq > cursor {
-            self.probe_push_seq(pos.push_seq, epoch).await?;
+            match self.probe_push_seq(pos.push_seq, epoch).await {
+                Err(e) if e.means_server_forgot() => return Err(e),
+                // The pull itself went well; the next round probes again before it pushes.
+                Err(_) | Ok(()) => {}
+            }
         } else if pos.push_seq > 0 {
             self.blocking(|g| {
                 Ok(g.store()
