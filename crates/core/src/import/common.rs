@@ -355,6 +355,13 @@ pub fn split_tags(t: &str) -> Vec<String> {
 /// Yes/no in the languages the supported apps export in (Drivvo translates its
 /// "Full tank" column's values: Sim/Não, Да/Нет, Ja/Nej, Tak/Nie, …).
 pub fn parse_bool(t: &str) -> Option<bool> {
+    // What LubeLogger, Fuelly and Fuelio write, on every row of a big file: no
+    // lower-casing (an allocation) and no scan of the lists below.
+    match t {
+        "True" | "true" | "TRUE" | "1" | "Yes" | "yes" => return Some(true),
+        "False" | "false" | "FALSE" | "0" | "No" | "no" => return Some(false),
+        _ => {}
+    }
     let l = t.trim().trim_end_matches(['.', '!']).to_lowercase();
     const YES: &[&str] = &[
         "yes",
@@ -447,6 +454,23 @@ pub fn parse_bool(t: &str) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_common_yes_and_no_read_as_the_full_lists_read_them() {
+        for t in [
+            "True", "true", "TRUE", "1", "Yes", "yes", "False", "false", "FALSE", "0", "No", "no",
+        ] {
+            let l = t.to_lowercase();
+            let general = if ["yes", "true", "1"].contains(&l.as_str()) {
+                Some(true)
+            } else {
+                Some(false)
+            };
+            assert_eq!(super::parse_bool(t), general, "{t:?}");
+            // The same through the general path (a trailing dot skips the fast one).
+            assert_eq!(super::parse_bool(&format!("{t}.")), general, "{t:?}.");
+        }
+    }
+
     use super::*;
 
     #[test]

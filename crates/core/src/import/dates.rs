@@ -113,6 +113,28 @@ fn parse_time(t: &str) -> Option<NaiveTime> {
     if t.is_empty() || !t.contains(|c: char| c.is_ascii_digit()) {
         return Some(NaiveTime::MIN);
     }
+    // "07:05", "7:05:30", "07:05:30.250": most files. Read without the five allocations
+    // of the general path below, which were a quarter of an import's preview.
+    if t.bytes()
+        .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+    {
+        return clock_time(t);
+    }
+    general_time(t)
+}
+
+/// `H[:M[:S]]`, anything after the first dot ignored (fractions of a second), as the
+/// general path reads it.
+fn clock_time(t: &str) -> Option<NaiveTime> {
+    let body = t.split('.').next().unwrap_or("");
+    let mut parts = body.split(':');
+    let h: u32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next().unwrap_or("0").parse().ok()?;
+    let s: u32 = parts.next().unwrap_or("0").parse().ok()?;
+    NaiveTime::from_hms_opt(h, m, s)
+}
+
+fn general_time(t: &str) -> Option<NaiveTime> {
     // "5:30 p. m." (Spanish), "5:30 p.m.".
     let t = &t
         .to_ascii_lowercase()
@@ -242,6 +264,27 @@ mod tests {
         assert!(DateParts::parse("2024-02-30").is_none());
         assert!(DateParts::parse("yesterday").is_none());
         assert!(DateParts::parse("2024-01-01T10:00:00Z").is_some());
+    }
+
+    #[test]
+    fn plain_clock_times_read_as_the_general_path_reads_them() {
+        for t in [
+            "07:05",
+            "7:05",
+            "23:59:59",
+            "07:05:30.250",
+            "8",
+            "8.15",
+            "24:00",
+            "07:61",
+            "7::5",
+            ":30",
+            "07:05:30:01",
+            "1.2.3",
+        ] {
+            assert_eq!(clock_time(t), general_time(t), "{t:?}");
+            assert_eq!(parse_time(t), general_time(t), "{t:?}");
+        }
         // .NET short dates of other cultures.
         for (t, want) in [
             ("2024. 02. 13.", "2024-02-13 00:00:00"),
