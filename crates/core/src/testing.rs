@@ -180,3 +180,9 @@ pub fn page_size(garage: &Garage) -> Result<u32> {
         Ok(c.query_row("PRAGMA page_size", [], |r| r.get(0))?)
     })
 }
+
+/// Waits until the background checkpoint has folded every commit so far into the
+/// database file (the import bench times that apart from the commit).
+pub fn wait_for_checkpoint(garage: &Garage) {
+    garage.store().wait_for_checkpoint();
+}

@@ -12,6 +12,7 @@
 //! rows, row versions written by last-writer-wins) are in `sync_rows`, its quarantine and
 //! refused versions in `quarantine` and `rejected`. Nothing outside this module writes SQL.
 
+mod checkpoint;
 pub(crate) mod completions;
 mod decode;
 pub(crate) mod fuel;
@@ -91,8 +92,10 @@ pub(crate) struct Store {
     // Field order is drop order: readers close first, so the writer is the last
     // connection and folds the WAL back into the database file when it closes. Closed the
     // other way round, a read-only connection is last, cannot checkpoint, and leaves a
-    // -wal file that a copy of the .db alone would silently lack.
+    // -wal file that a copy of the .db alone would silently lack. The checkpoint thread's
+    // connection closes (its thread is joined) before the writer's for the same reason.
     idle_readers: Mutex<Vec<Connection>>,
+    checkpointer: checkpoint::Checkpointer,
     writer: Mutex<Connection>,
     observer: Mutex<Option<Arc<dyn QueryObserver>>>,
 }
@@ -144,8 +147,10 @@ impl Store {
             )));
         }
         migrate::migrate(&mut writer)?;
+        let checkpointer = checkpoint::Checkpointer::start(&path, &mut writer)?;
         Ok(Store {
             path,
+            checkpointer,
             writer: Mutex::new(writer),
             idle_readers: Mutex::new(Vec::new()),
             observer: Mutex::new(None),
@@ -217,6 +222,13 @@ impl Store {
             tx.commit()?;
             Ok(out)
         })
+    }
+
+    /// Waits for the background checkpoint (see `checkpoint`) to have folded what was
+    /// committed into the database file: the import bench times it apart from the commit.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn wait_for_checkpoint(&self) {
+        self.checkpointer.wait_idle();
     }
 
     /// Runs `f` on the writer connection outside a transaction (tests: ANALYZE).
