@@ -49,6 +49,8 @@ fn generate(dir: &Path) {
         glovebox_core::app::SignedOut::export_all_to(dir),
         glovebox_core::app::SyncSummary::export_all_to(dir),
         glovebox_core::app::FuelLog::export_all_to(dir),
+        glovebox_core::app::ServiceLog::export_all_to(dir),
+        glovebox_core::app::OdometerLog::export_all_to(dir),
         glovebox_core::app::Restored::export_all_to(dir),
         glovebox_core::import::ImportReport::export_all_to(dir),
         glovebox_core::import::ImportOptions::export_all_to(dir),

@@ -22,13 +22,14 @@ use serde::Serialize;
 
 use crate::error::{Error, ErrorPayload, Result};
 use crate::export::{self, backup, CsvKind};
-use crate::fuel::FuelRecord;
 use crate::garage::BatchSummary;
 use crate::notify::{self, Notification};
 use crate::reports::{CacheConfig, Reports};
 use crate::sync::{self, SyncConfig, SyncEngine, SyncError, SyncHandle, SyncOptions, SyncReport};
 use crate::sync::{SyncState, SyncStatus};
-use crate::{generator, import, Garage, Page};
+use crate::{generator, import, Garage};
+
+pub use logs::{FuelLog, OdometerLog, ServiceLog};
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "glovebox.db";
@@ -179,20 +180,6 @@ impl From<&SyncReport> for SyncSummary {
             vehicles: r.vehicles.len() as u64,
         }
     }
-}
-
-/// A vehicle's newest fill-ups with the economy each one shows (the figure of the
-/// full-to-full segment it closes), in one call for the Fuel tab.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct FuelLog {
-    /// Newest first, at most the limit asked for.
-    pub records: Vec<FuelRecord>,
-    /// Parallel to `records`: the economy shown on that row, in the vehicle's unit.
-    pub economy: Vec<Option<f64>>,
-    /// Every fill-up of the vehicle (the tab offers the older ones on demand).
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub total: u64,
 }
 
 /// What a restore wrote.
@@ -455,38 +442,6 @@ impl App {
         if let Some(tx) = &self.notify_tx {
             let _ = tx.send(Touch::All);
         }
-    }
-
-    // ----- reports the shells show ------------------------------------------------------
-
-    ///
-    /// Only the newest `limit` records travel: a vehicle with 30,000 imported fill-ups sent
-    /// all of them (megabytes of JSON per refresh) for a tab that shows 25.
-    pub fn fuel_log(&self, vehicle_id: &str, limit: u32) -> Result<FuelLog> {
-        let records = self.garage.fuel_records(vehicle_id, Page::first(limit))?;
-        let (from, to) = lifetime();
-        let report = self.reports.fuel_report(vehicle_id, from, to)?;
-        let total = report.rows.len() as u64;
-        let shown: std::collections::HashMap<&str, Option<f64>> = report
-            .rows
-            .iter()
-            .map(|r| {
-                let closes = matches!(r.role, crate::economy::FillRole::Closes { .. });
-                (
-                    r.id.as_str(),
-                    closes.then(|| r.economy.map(|e| e.value)).flatten(),
-                )
-            })
-            .collect();
-        let economy = records
-            .iter()
-            .map(|r| shown.get(r.id.as_str()).copied().flatten())
-            .collect();
-        Ok(FuelLog {
-            records,
-            economy,
-            total,
-        })
     }
 
     // ----- files --------------------------------------------------------------------------
@@ -940,5 +895,6 @@ fn spawn_watcher(
     }
 }
 
+mod logs;
 #[cfg(test)]
 mod tests;

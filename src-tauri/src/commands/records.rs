@@ -1,13 +1,14 @@
 //! Records: fill-ups, service/repair/upgrade, odometer readings, reminders; delete and
 //! undo. Each command is one call into the `Garage` (the one write path).
 
+use glovebox_core::app::{OdometerLog, ServiceLog};
 use glovebox_core::fuel::{FuelInput, FuelRecord};
 use glovebox_core::odometer::{OdometerInput, OdometerRecord};
 use glovebox_core::reminders::completion::CompletionInput;
 use glovebox_core::reminders::urgency::ReminderStatus;
 use glovebox_core::reminders::{Reminder, ReminderInput};
 use glovebox_core::service::{ServiceInput, ServiceKind, ServiceRecord};
-use glovebox_core::{Page, RecordKind, WriteOptions};
+use glovebox_core::{RecordKind, WriteOptions};
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -36,13 +37,18 @@ pub fn update_fuel(
 
 // ----- service, repair, upgrade --------------------------------------------------------
 
+/// The newest `limit` records of `kind` with `tag`, with the totals over all of them.
 #[tauri::command(async)]
-pub fn list_service(
+pub fn service_log(
     st: State<'_, AppState>,
     vehicle_id: String,
     kind: Option<ServiceKind>,
-) -> CmdResult<Vec<ServiceRecord>> {
-    Ok(st.garage().service_records(&vehicle_id, kind, Page::ALL)?)
+    tag: Option<String>,
+    limit: u32,
+) -> CmdResult<ServiceLog> {
+    Ok(st
+        .app
+        .service_log(&vehicle_id, kind, tag.as_deref(), limit)?)
 }
 
 #[tauri::command(async)]
@@ -66,12 +72,14 @@ pub fn update_service(
 
 // ----- odometer -----------------------------------------------------------------------
 
+/// The newest `limit` separate readings and how many there are.
 #[tauri::command(async)]
-pub fn list_odometer(
+pub fn odometer_log(
     st: State<'_, AppState>,
     vehicle_id: String,
-) -> CmdResult<Vec<OdometerRecord>> {
-    Ok(st.garage().odometer_records(&vehicle_id, Page::ALL)?)
+    limit: u32,
+) -> CmdResult<OdometerLog> {
+    Ok(st.app.odometer_log(&vehicle_id, limit)?)
 }
 
 #[tauri::command(async)]

@@ -17,6 +17,8 @@ import type { ReminderStatus } from "./bindings/ReminderStatus";
 import type { GarageOverview } from "./bindings/GarageOverview";
 import type { Dashboard } from "./bindings/Dashboard";
 import type { FuelLog } from "./bindings/FuelLog";
+import type { ServiceLog } from "./bindings/ServiceLog";
+import type { OdometerLog } from "./bindings/OdometerLog";
 import type { Changed } from "./bindings/Changed";
 import type { SyncSettings } from "./bindings/SyncSettings";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -85,14 +87,16 @@ export const api = {
   updateFuel: (id: string, input: FuelInput, confirm = false) =>
     call<FuelRecord>("update_fuel", { id, input, opts: opts(confirm) }),
 
-  listService: (vehicleId: string, kind: ServiceKind | null = null) =>
-    call<ServiceRecord[]>("list_service", { vehicleId, kind }),
+  /** The newest `limit` records of `kind` with `tag`, with totals and tags over all of them. */
+  serviceLog: (vehicleId: string, kind: ServiceKind | null, tag: string | null, limit: number) =>
+    call<ServiceLog>("service_log", { vehicleId, kind, tag, limit }),
   addService: (input: ServiceInput, confirm = false) =>
     call<ServiceRecord>("add_service", { input, opts: opts(confirm) }),
   updateService: (id: string, input: ServiceInput, confirm = false) =>
     call<ServiceRecord>("update_service", { id, input, opts: opts(confirm) }),
 
-  listOdometer: (vehicleId: string) => call<OdometerRecord[]>("list_odometer", { vehicleId }),
+  /** The newest `limit` separate readings and how many there are. */
+  odometerLog: (vehicleId: string, limit: number) => call<OdometerLog>("odometer_log", { vehicleId, limit }),
   addOdometer: (input: OdometerInput, confirm = false) =>
     call<OdometerRecord>("add_odometer", { input, opts: opts(confirm) }),
   updateOdometer: (id: string, input: OdometerInput, confirm = false) =>

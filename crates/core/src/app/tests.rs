@@ -116,6 +116,73 @@ fn fuel_log_shows_each_segments_economy_on_its_closing_fill() {
 }
 
 #[test]
+fn service_and_odometer_logs_send_a_page_with_totals_over_every_match() {
+    use crate::odometer::OdometerInput;
+    use crate::service::{ServiceInput, ServiceKind};
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
+    let v = app
+        .garage()
+        .create_vehicle(&VehicleInput::new("Golf"))
+        .unwrap();
+    let now = app.garage().now();
+    for i in 0..5i64 {
+        let input = ServiceInput {
+            vehicle_id: v.id.clone(),
+            kind: if i % 2 == 0 {
+                ServiceKind::Service
+            } else {
+                ServiceKind::Repair
+            },
+            occurred_at: now - chrono::Duration::days(30 * (5 - i)),
+            odometer: None,
+            title: format!("work {i}"),
+            category: String::new(),
+            cost_minor: 1000 * (i + 1),
+            notes: String::new(),
+            tags: if i < 3 {
+                vec!["oil".into()]
+            } else {
+                vec!["tyres".into(), "winter".into()]
+            },
+        };
+        app.garage()
+            .add_service(&input, WriteOptions::default())
+            .unwrap();
+        let reading = OdometerInput {
+            vehicle_id: v.id.clone(),
+            occurred_at: now - chrono::Duration::days(30 * (5 - i)),
+            odometer: 1000.0 * (i + 1) as f64,
+            notes: String::new(),
+        };
+        app.garage()
+            .add_odometer(&reading, WriteOptions::default())
+            .unwrap();
+    }
+    // All kinds, any tag, a page of two: the newest two, totals over all five.
+    let log = app.service_log(&v.id, None, None, 2).unwrap();
+    let titles: Vec<&str> = log.records.iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(titles, ["work 4", "work 3"]);
+    assert_eq!((log.total, log.total_cost_minor), (5, 15_000));
+    assert_eq!(log.tags, ["oil", "tyres", "winter"]);
+    // Repairs (1 and 3) only: their tags only.
+    let log = app
+        .service_log(&v.id, Some(ServiceKind::Repair), None, 10)
+        .unwrap();
+    assert_eq!((log.total, log.total_cost_minor), (2, 2000 + 4000));
+    assert_eq!(log.tags, ["oil", "tyres", "winter"]);
+    // One tag: records 0-2, costs 1000 + 2000 + 3000.
+    let log = app.service_log(&v.id, None, Some("oil"), 1).unwrap();
+    assert_eq!(log.records.len(), 1);
+    assert_eq!(log.records[0].title, "work 2");
+    assert_eq!((log.total, log.total_cost_minor), (3, 6000));
+    // Odometer: the newest three of five.
+    let log = app.odometer_log(&v.id, 3).unwrap();
+    let readings: Vec<f64> = log.records.iter().map(|r| r.odometer.value).collect();
+    assert_eq!((readings, log.total), (vec![5000.0, 4000.0, 3000.0], 5));
+}
+
+#[test]
 fn exports_write_whole_files_and_restore_refuses_a_garage_with_data() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();

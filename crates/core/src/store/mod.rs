@@ -95,6 +95,8 @@ pub(crate) struct Store {
     // -wal file that a copy of the .db alone would silently lack. The checkpoint thread's
     // connection closes (its thread is joined) before the writer's for the same reason.
     idle_readers: Mutex<Vec<Connection>>,
+    // Held for its Drop; read only by the test support's wait.
+    #[cfg_attr(not(any(test, feature = "testing")), allow(dead_code))]
     checkpointer: checkpoint::Checkpointer,
     writer: Mutex<Connection>,
     observer: Mutex<Option<Arc<dyn QueryObserver>>>,
