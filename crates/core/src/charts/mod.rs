@@ -317,6 +317,11 @@ fn mesh<'a, 'b: 'a>(
         .configure_mesh()
         .light_line_style(p.grid)
         .bold_line_style(p.grid)
+        // Plotters' default divides each label interval into up to 10 light lines: ~120
+        // lines a chart, the dashboard's costliest paint in WebKit without a GPU
+        // (docs/BENCHMARKS.md, Desktop), and a busier grid than the figures need. One
+        // light line halves each interval.
+        .max_light_lines(2)
         .axis_style(p.axis)
         .label_style(("sans-serif", 15).into_font().color(&p.fg))
         .axis_desc_style(("sans-serif", 15).into_font().color(&p.fg))
@@ -388,6 +393,8 @@ mod tests {
             "dark background"
         );
         assert!(svg.contains("L/100km"));
+        // Major grid lines and one light line between: not plotters' default ten (68).
+        assert!(svg.matches("<line").count() <= 30, "grid lines");
     }
 
     #[test]
