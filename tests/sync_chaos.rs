@@ -667,3 +667,45 @@ fn an_unconfirmed_push_is_probed_before_the_next_push_replaces_its_number() {
     ];
     runtime().block_on(run_case(0, ops)).unwrap();
 }
+
+/// Found by the 10,000-case run of 2026-12-01 17:00 (case ~1,549) against a change since
+/// reverted: a push batch whose first attempt failed (500) probed the sequence known
+/// before it, and when that probe met a fault (413) the batch's acknowledgement was
+/// dropped with its sequence number, so the push of a vehicle the server then forgot (a
+/// restore) was never found out. The round must keep every acknowledged number.
+#[test]
+fn a_vehicle_acknowledged_by_a_retried_push_survives_a_later_restore() {
+    let ops = vec![
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Local {
+            dev: 1,
+            action: Action::AddVehicle,
+            slot: 0,
+        },
+        Op::Fault {
+            push: true,
+            kind: FaultKind::Error500,
+        },
+        Op::ServerSnapshot,
+        Op::Sync { dev: 1 },
+        Op::Local {
+            dev: 1,
+            action: Action::AddFuel,
+            slot: 0,
+        },
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Sync { dev: 1 },
+        Op::ServerRestore,
+    ];
+    runtime().block_on(run_case(0, ops)).unwrap();
+}

@@ -680,39 +680,3 @@ async fn the_token_store_says_where_the_token_is_and_logout_removes_it() {
         Err(SyncError::Unauthorized(_))
     ));
 }
-
-/// A server restarted in the middle of a round, restored from a copy taken before the
-/// round's first batch: the first attempt of the second batch fails (500) while the
-/// server is down, the retry reaches the restored server and takes a number from it. The
-/// first batch (the vehicle) is gone from the server; the retried push asks about the
-/// number the first batch got before going on, and the reset sends everything again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_retried_across_a_server_restore_finds_the_earlier_batch_forgotten() {
-    let srv = TestServer::start().await;
-    srv.add_user("ann");
-    let proxy = FaultProxy::start(srv.addr()).await;
-    let options = sync::SyncOptions {
-        push_batch_rows: 1,
-        // Time for the restore between the failed attempt and its retry.
-        request_retry_delay: std::time::Duration::from_millis(1500),
-        ..test_options()
-    };
-    let a = Device::with_options(&proxy.url(), "ann", "a", options).await;
-    let copy = srv.backup().await;
-    let v = add_vehicle(&a.garage, "Golf");
-    add_fuel(&a.garage, &v, 10_000.0, "pushed after the restart");
-    proxy.push_fault("/v1/push", FaultKind::Pass);
-    proxy.push_fault("/v1/push", FaultKind::Error500);
-    let (round, srv) = tokio::join!(a.handle.sync_now(), async {
-        while proxy.pending_faults() > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        srv.restore_from(copy).await
-    });
-    let r = round.expect("the round succeeds after the reset");
-    assert!(r.reset.is_some(), "{r:?}");
-    let c = Device::minted(&srv, &srv.url(), "ann", None).await;
-    c.sync().await;
-    assert_eq!(fuel_count(&c, &v), 1, "nothing lost");
-    assert_eq!(a.snapshot(), c.snapshot());
-}

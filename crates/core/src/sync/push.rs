@@ -107,13 +107,10 @@ impl Round {
         done: &mut u64,
         total: u64,
     ) -> Result<(), SyncError> {
-        let pos = self
+        let mut epoch = self
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
-            .await?;
-        let mut epoch = pos.epoch;
-        // The highest sequence number this device knows the server issued: a retried push
-        // checks it is still one the server knows (see below).
-        let mut known_seq = pos.cursor.max(pos.push_seq);
+            .await?
+            .epoch;
         // Push: the acknowledgement of batch n is written while batch n+1 is read and
         // pushed, so the local database and the server work at the same time.
         let mut position: Option<DirtyPosition> = None;
@@ -164,23 +161,7 @@ impl Round {
                     continue;
                 }
                 let body = enc.body;
-                let attempts = std::sync::atomic::AtomicU32::new(0);
-                let sent = self
-                    .retry(0, || {
-                        attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        self.client.push(body.clone())
-                    })
-                    .await;
-                if sent.is_ok() && attempts.into_inner() > 1 && known_seq > 0 {
-                    // The first attempt failed on the way: the server may have been
-                    // restarted in between, restored from a copy older than what it had
-                    // acknowledged. The retried batch then took a number from the restored
-                    // server, which would vouch for it at the next probe; so the number
-                    // known before is asked about now (a 409 ends the round for a reset).
-                    self.retry(0, || self.client.pull(known_seq, 1, epoch.clone()))
-                        .await?;
-                }
-                let resp = match sent {
+                let resp = match self.retry(0, || self.client.push(body.clone())).await {
                     Ok(r) => r,
                     Err(e) if e.is_too_large() => {
                         if enc.sent.len() > 1 {
@@ -264,7 +245,6 @@ impl Round {
                 }
                 let g = self.garage.clone();
                 let (resp_epoch, resp_seq) = (resp.epoch, resp.seq);
-                known_seq = known_seq.max(resp_seq);
                 clearing = Some(tokio::task::spawn_blocking(move || {
                     g.store().write("sync.clear_dirty", |tx| {
                         sync_rows::clear_dirty(tx, &acked)?;
