@@ -709,3 +709,39 @@ fn a_vehicle_acknowledged_by_a_retried_push_survives_a_later_restore() {
     ];
     runtime().block_on(run_case(0, ops)).unwrap();
 }
+
+/// Found by the 10,000-case run of 2026-12-01 17:30 (case 8,160): a service pushed by a
+/// device's start-up round whose pull then failed (413); the server restored from a copy
+/// taken before it and another device's push moving the server's sequence to the new
+/// floor; the device's next probe meets a fault, its pull then goes past the unconfirmed
+/// number (which lies in the restored server's gap), and that cleared it. Now only the
+/// server's answer to the probe clears it.
+#[test]
+fn a_pull_past_an_unconfirmed_push_does_not_vouch_for_it() {
+    let ops = vec![
+        Op::ServerSnapshot,
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Local {
+            dev: 2,
+            action: Action::AddService,
+            slot: 0,
+        },
+        Op::DeviceRestart { dev: 2 },
+        Op::Local {
+            dev: 0,
+            action: Action::AddVehicle,
+            slot: 0,
+        },
+        Op::ServerRestore,
+        Op::Sync { dev: 0 },
+        Op::Fault {
+            push: false,
+            kind: FaultKind::TooLarge,
+        },
+        Op::Sync { dev: 2 },
+    ];
+    runtime().block_on(run_case(0, ops)).unwrap();
+}
