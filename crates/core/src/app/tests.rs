@@ -13,6 +13,18 @@ fn quiet(watch: Option<Duration>) -> AppOptions {
     }
 }
 
+/// A fresh command-line App (no watcher) with one vehicle, "Golf"; the directory keeps
+/// the database alive.
+fn app_with_golf() -> (tempfile::TempDir, Arc<App>, crate::vehicles::Vehicle) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
+    let v = app
+        .garage()
+        .create_vehicle(&VehicleInput::new("Golf"))
+        .unwrap();
+    (dir, app, v)
+}
+
 fn events(app: &App) -> mpsc::Receiver<Changed> {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
@@ -95,12 +107,7 @@ fn another_processs_write_is_seen_and_invalidates_the_cache() {
 
 #[test]
 fn fuel_log_shows_each_segments_economy_on_its_closing_fill() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
-    let v = app
-        .garage()
-        .create_vehicle(&VehicleInput::new("Golf"))
-        .unwrap();
+    let (_dir, app, v) = app_with_golf();
     fill(&app, &v.id, 10_000.0, 40.0);
     fill(&app, &v.id, 11_000.0, 45.0);
     let log = app.fuel_log(&v.id, 100).unwrap();
@@ -119,12 +126,7 @@ fn fuel_log_shows_each_segments_economy_on_its_closing_fill() {
 fn service_and_odometer_logs_send_a_page_with_totals_over_every_match() {
     use crate::odometer::OdometerInput;
     use crate::service::{ServiceInput, ServiceKind};
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
-    let v = app
-        .garage()
-        .create_vehicle(&VehicleInput::new("Golf"))
-        .unwrap();
+    let (_dir, app, v) = app_with_golf();
     let now = app.garage().now();
     for i in 0..5i64 {
         let input = ServiceInput {
@@ -184,12 +186,7 @@ fn service_and_odometer_logs_send_a_page_with_totals_over_every_match() {
 
 #[test]
 fn exports_write_whole_files_and_restore_refuses_a_garage_with_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open_db(dir.path().join("g.db"), quiet(None)).unwrap();
-    let v = app
-        .garage()
-        .create_vehicle(&VehicleInput::new("Golf"))
-        .unwrap();
+    let (dir, app, v) = app_with_golf();
     fill(&app, &v.id, 10_000.0, 40.0);
     let csv = dir.path().join("fuel.csv");
     assert_eq!(app.export_csv(&v.id, CsvKind::Fuel, &csv).unwrap(), 1);
