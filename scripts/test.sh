@@ -7,6 +7,17 @@ cd "$(dirname "$0")/.."
 
 bash scripts/deps.sh
 
+# A fresh clone gains nothing from incremental compilation, and its dirs roughly double
+# the debug target on disk. The CI machine's disk is shared: a run ran out of space there.
+if [ "${CI:-}" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi
+avail_kib=$(df --output=avail -k . | tail -1)
+echo "== disk: $((avail_kib / 1024 / 1024)) GiB free here; a fresh run needs about 12 GiB"
+if [ "$avail_kib" -lt $((12 * 1024 * 1024)) ]; then
+  echo "warning: less than 12 GiB free; the build may fail with 'No space left on device'" >&2
+fi
+
 # src-tauri embeds ui/dist at compile time (generate_context!), so clippy and the tests
 # need the built UI first.
 echo "== build ui/"
@@ -17,7 +28,7 @@ cargo fmt --all -- --check
 echo "== cargo clippy --workspace --all-targets"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test --workspace"
-cargo test --workspace --quiet 2>&1 | tee /tmp/glovebox-cargo-test.log
+cargo test --workspace --quiet
 for step in scripts/test.d/*.sh; do
   [ -e "$step" ] || continue
   echo "== $step"
