@@ -115,6 +115,45 @@ async fn a_cursor_ahead_of_the_sequence_is_refused_and_a_fresh_one_is_not() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_knowing_a_number_the_restored_server_never_issued_stores_nothing() {
+    let srv = Srv::start().await;
+    srv.add_user("ann");
+    let mut a = srv.wire("ann");
+    a.push(rows(1, 2, "aa")).await.unwrap();
+    let copy = srv.backup().await;
+    // Acknowledged, then forgotten by the restore; the device has not pulled since.
+    a.push(rows(5, 1, "aa")).await.unwrap();
+    let srv = srv.restart_from(Some(copy)).await;
+    // Another device pushes first, so the account's sequence passes the lost number
+    // (which now lies in the gap).
+    srv.wire("ann").push(rows(30, 1, "bb")).await.unwrap();
+    let e = a.push(rows(6, 1, "aa")).await.unwrap_err();
+    assert_eq!(
+        (e.status, e.body.code.as_str()),
+        (409, "cursor_ahead"),
+        "{e:?}"
+    );
+    let mut fresh = srv.wire("ann");
+    assert_eq!(
+        fresh.pull_all().await.unwrap().len(),
+        3,
+        "row 6 was not stored"
+    );
+    // Reset and re-pushed, everything is there once.
+    a.reset();
+    let r = a
+        .push(
+            rows(1, 2, "aa")
+                .into_iter()
+                .chain(rows(5, 2, "aa"))
+                .collect(),
+        )
+        .await;
+    assert_eq!(r.unwrap().results.len(), 4);
+    assert_eq!(srv.wire("ann").pull_all().await.unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cursors_inside_a_gap_or_past_the_sequence_are_refused_on_a_live_server_too() {
     let srv = Srv::start().await;
     srv.add_user("ann");

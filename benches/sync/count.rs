@@ -47,6 +47,9 @@ async fn round(conn: &mut Conn, devices: &mut [Device], errors: &mut Errors) -> 
         let body = serde_json::to_vec(&PushRequest {
             rows,
             epoch: d.epoch.clone(),
+            // As the engine does: the highest number the device holds (the push lands
+            // after its last pull, which went past its own last push).
+            known: d.cursor,
         })
         .ok();
         pushes += 1;

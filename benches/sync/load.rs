@@ -292,6 +292,9 @@ async fn device(
         let body = serde_json::to_vec(&PushRequest {
             rows,
             epoch: epoch.clone(),
+            // As the engine does: the highest number the device holds (its last pull
+            // went past its own last push).
+            known: cursor,
         })
         .ok();
         let t = Instant::now();

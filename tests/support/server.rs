@@ -204,6 +204,9 @@ pub struct Wire {
     pub token: String,
     pub epoch: Option<String>,
     pub cursor: u64,
+    /// The highest number the server gave this device (cursor or push answer), sent as
+    /// the push's `known`.
+    pub known: u64,
 }
 
 async fn answer<T: serde::de::DeserializeOwned>(r: reqwest::Response) -> Result<T, Refused> {
@@ -226,6 +229,7 @@ impl Wire {
             token,
             epoch: None,
             cursor: 0,
+            known: 0,
         }
     }
 
@@ -245,6 +249,9 @@ impl Wire {
         if let Some(e) = &self.epoch {
             body["epoch"] = json!(e);
         }
+        if self.known > 0 {
+            body["known"] = json!(self.known);
+        }
         let r = self
             .request(Endpoint::Push)
             .json(&body)
@@ -253,6 +260,7 @@ impl Wire {
             .expect("push");
         let resp: PushResponse = answer(r).await?;
         self.epoch = Some(resp.epoch.clone());
+        self.known = self.known.max(resp.seq);
         Ok(resp)
     }
 
@@ -272,6 +280,7 @@ impl Wire {
             .expect("pull");
         let page: PullResponse = answer(r).await?;
         self.cursor = page.cursor;
+        self.known = self.known.max(page.cursor);
         self.epoch = Some(page.epoch.clone());
         Ok(page)
     }
@@ -291,6 +300,7 @@ impl Wire {
     /// What a device does when told the server forgot: start over.
     pub fn reset(&mut self) {
         self.cursor = 0;
+        self.known = 0;
         self.epoch = None;
     }
 }

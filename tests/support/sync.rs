@@ -397,6 +397,10 @@ pub enum FaultKind {
     /// Forward, read the whole answer (the server has committed), then hold it: the
     /// client waits until it gives up or is killed. `FaultProxy::held` counts these.
     Hold,
+    /// Wait before forwarding until the test opens the gate (`FaultProxy::open_gate`):
+    /// something can happen to the server between two requests of one round.
+    /// `FaultProxy::wait_gated` waits for a request to arrive here.
+    Gate,
 }
 
 /// A loopback HTTP proxy, one request per connection. Requests whose path starts with
@@ -407,6 +411,22 @@ pub struct FaultProxy {
     pub forwarded: Arc<Mutex<Vec<String>>>,
     /// Requests answered by the server and held back from the client (`FaultKind::Hold`).
     pub held: Arc<std::sync::atomic::AtomicUsize>,
+    gate: Arc<Gate>,
+}
+
+/// Requests waiting at `FaultKind::Gate`, and the permits that let them on.
+struct Gate {
+    waiting: std::sync::atomic::AtomicUsize,
+    open: tokio::sync::Semaphore,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            waiting: Default::default(),
+            open: tokio::sync::Semaphore::new(0),
+        }
+    }
 }
 
 impl FaultProxy {
@@ -416,10 +436,17 @@ impl FaultProxy {
         let faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>> = Arc::default();
         let forwarded: Arc<Mutex<Vec<String>>> = Arc::default();
         let held: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
-        let (f, fw, h) = (faults.clone(), forwarded.clone(), held.clone());
+        let gate: Arc<Gate> = Arc::default();
+        let (f, fw, h, g) = (
+            faults.clone(),
+            forwarded.clone(),
+            held.clone(),
+            gate.clone(),
+        );
         tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
-                tokio::spawn(proxy_one(conn, upstream, f.clone(), fw.clone(), h.clone()));
+                let (f, fw, h, g) = (f.clone(), fw.clone(), h.clone(), g.clone());
+                tokio::spawn(proxy_one(conn, upstream, f, fw, h, g));
             }
         });
         FaultProxy {
@@ -427,7 +454,25 @@ impl FaultProxy {
             faults,
             forwarded,
             held,
+            gate,
         }
+    }
+
+    /// Waits (at most `timeout`) until `n` requests wait at a gate; false on timeout.
+    pub async fn wait_gated(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.gate.waiting.load(std::sync::atomic::Ordering::SeqCst) < n {
+            if tokio::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
+    /// Lets one request waiting at a gate (or the next to arrive) go on.
+    pub fn open_gate(&self) {
+        self.gate.open.add_permits(1);
     }
 
     /// Drops every queued fault: from now on everything passes.
@@ -498,6 +543,7 @@ async fn proxy_one(
     faults: Arc<Mutex<VecDeque<(&'static str, FaultKind)>>>,
     forwarded: Arc<Mutex<Vec<String>>>,
     held: Arc<std::sync::atomic::AtomicUsize>,
+    gate: Arc<Gate>,
 ) {
     let Some(req) = read_request(&mut client).await else {
         return;
@@ -534,6 +580,14 @@ async fn proxy_one(
         );
         let _ = client.write_all(resp.as_bytes()).await;
         return;
+    }
+    if fault == FaultKind::Gate {
+        gate.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let Ok(permit) = gate.open.acquire().await else {
+            return;
+        };
+        permit.forget();
     }
     // One request per connection keeps the proxy simple: ask the server to close after it.
     let mut fwd = req[..line_end + 2].to_vec();

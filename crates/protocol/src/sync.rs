@@ -97,6 +97,18 @@ pub struct PushRequest {
     /// after a reset). A different epoch is refused with 409 `epoch_changed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,
+    /// The highest sequence number this device holds from the server in this epoch (its
+    /// pull cursor, or what an earlier push of the round was answered); 0 or absent when
+    /// none. The server checks it in the push's own transaction, as a pull checks
+    /// `since`, and answers 409 `cursor_ahead` for a number it never issued: a server
+    /// restored from an older copy between two batches of one round would otherwise
+    /// store the later batch and leave the earlier one forgotten unnoticed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub known: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Query of `GET /v1/pull`.
@@ -212,7 +224,8 @@ pub enum ErrorCode {
     /// database is not the one this device synced with (new, re-created account, or known
     /// to be restored). Reset the cursor, re-push everything, then pull.
     EpochChanged,
-    /// `since` is ahead of the account's sequence: the server forgot rows it had
+    /// A pull's `since` or a push's `known` is a number this database never issued (ahead
+    /// of the account's sequence, or in a recorded gap): the server forgot rows it had
     /// acknowledged (restored from an older copy). Same recovery as `EpochChanged`.
     CursorAhead,
     RateLimited,

@@ -24,6 +24,9 @@ pub struct PushBody<'a> {
     pub rows: Vec<&'a RawValue>,
     #[serde(default)]
     pub epoch: Option<String>,
+    /// `PushRequest::known`: checked by the storage in the push's transaction.
+    #[serde(default)]
+    pub known: u64,
 }
 
 /// The wire shape of one row (`SyncRow`), with `data` kept raw.

@@ -181,7 +181,7 @@ fn migrate_storage_copies_everything_and_refuses_a_non_empty_destination() {
                 data: "{\"name\":\"x\"}".into(),
             })
             .collect();
-        s.push(id, rows, 77_000).unwrap();
+        s.push(id, rows, 77_000, 0).unwrap();
     }
     let dst = dir.path().join("dst.db");
     let run = || {

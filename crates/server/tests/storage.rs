@@ -11,7 +11,7 @@ use glovebox_protocol::sync::RowOutcome;
 use glovebox_protocol::{Hlc, SyncTable};
 use glovebox_server::stats::QueryStats;
 use glovebox_server::storage::{
-    PageLimits, PostgresOptions, PostgresStorage, Pull, PushRow, SqliteStorage, Storage,
+    PageLimits, PostgresOptions, PostgresStorage, Pull, PushRow, Pushed, SqliteStorage, Storage,
     StorageError,
 };
 
@@ -122,6 +122,7 @@ on_both!(
     pulls_page_by_rows_and_bytes_and_keep_the_text,
     a_pull_begun_inline_and_finished_later_is_the_same_page,
     cursors_never_issued_are_ahead,
+    a_push_knowing_a_number_never_issued_stores_nothing,
     accounts_are_isolated_and_removal_cascades,
     concurrent_pushes_from_several_instances_are_never_skipped_by_a_puller,
 );
@@ -215,19 +216,18 @@ fn push_outcomes_follow_the_hlc_and_number_in_order(db: &Db) {
     let (old, new) = (Hlc::new(1_000, 0, "aa"), Hlc::new(1_000, 1, "aa"));
     // Within one batch: a newer version after an older one is applied again; the
     // stored one is the newest, numbered last.
-    let (out, seq) = s
-        .push(
-            ann,
-            vec![
-                row(1, old.clone(), "{\"n\":\"old\"}"),
-                row(1, new.clone(), "{\"n\":\"new\"}"),
-                row(1, old.clone(), "{\"n\":\"old\"}"),
-                row(1, new.clone(), "{\"n\":\"new\"}"),
-                row(2, old.clone(), "{}"),
-            ],
-            5_000,
-        )
-        .unwrap();
+    let (out, seq) = push(
+        s.as_ref(),
+        ann,
+        vec![
+            row(1, old.clone(), "{\"n\":\"old\"}"),
+            row(1, new.clone(), "{\"n\":\"new\"}"),
+            row(1, old.clone(), "{\"n\":\"old\"}"),
+            row(1, new.clone(), "{\"n\":\"new\"}"),
+            row(2, old.clone(), "{}"),
+        ],
+        5_000,
+    );
     use RowOutcome::*;
     assert_eq!(out, [Applied, Applied, Stale, Duplicate, Applied]);
     assert_eq!(seq, 5_002, "jumps to the floor, then one per applied row");
@@ -242,13 +242,13 @@ fn push_outcomes_follow_the_hlc_and_number_in_order(db: &Db) {
     assert_eq!(p.cursor, 5_002);
     // Later pushes count on from the sequence, not the floor; a lower floor changes
     // nothing; an empty push reports the sequence.
-    let (out, seq) = s.push(ann, vec![row(3, new.clone(), "{}")], 10).unwrap();
+    let (out, seq) = push(s.as_ref(), ann, vec![row(3, new.clone(), "{}")], 10);
     assert_eq!((out, seq), (vec![Applied], 5_003));
-    assert_eq!(s.push(ann, Vec::new(), 99_999).unwrap(), (vec![], 5_003));
+    assert_eq!(push(s.as_ref(), ann, Vec::new(), 99_999), (vec![], 5_003));
     // Ties on time are broken by node; a tombstone is a version like any other.
     let mut tomb = row(3, Hlc::new(1_000, 1, "ab"), "{}");
     tomb.deleted = true;
-    assert_eq!(s.push(ann, vec![tomb], 0).unwrap().0, [Applied]);
+    assert_eq!(push(s.as_ref(), ann, vec![tomb], 0).0, [Applied]);
     let p = page(s.as_ref(), ann, 5_003, ALL);
     assert!(p.rows[0].deleted);
 }
@@ -261,7 +261,7 @@ fn pulls_page_by_rows_and_bytes_and_keep_the_text(db: &Db) {
     let rows: Vec<_> = (0..10)
         .map(|n| row(n, Hlc::new(1_000, n as u32, "aa"), text))
         .collect();
-    s.push(ann, rows, 0).unwrap();
+    push(s.as_ref(), ann, rows, 0);
     let p = page(
         s.as_ref(),
         ann,
@@ -344,7 +344,7 @@ fn a_pull_begun_inline_and_finished_later_is_the_same_page(db: &Db) {
             )
         })
         .collect();
-    s.push(ann, rows, 0).unwrap();
+    push(s.as_ref(), ann, rows, 0);
     let one = page(s.as_ref(), ann, 0, ALL).rows[0].json_len() + 1;
     for limits in [
         ALL,
@@ -380,21 +380,35 @@ fn a_pull_begun_inline_and_finished_later_is_the_same_page(db: &Db) {
         // Dropped unfinished: its read transaction ends, writes still go through.
         drop(s.pull_begin(ann, 0, ALL, 1).unwrap());
     }
-    s.push(ann, vec![row(99, Hlc::new(2_000, 0, "aa"), "{}")], 0)
-        .unwrap();
+    push(
+        s.as_ref(),
+        ann,
+        vec![row(99, Hlc::new(2_000, 0, "aa"), "{}")],
+        0,
+    );
     assert_eq!(page(s.as_ref(), ann, 0, ALL).rows.len(), 31);
+}
+
+/// A push that must be stored (`known` 0: the device holds no number).
+fn push(s: &dyn Storage, user: i64, rows: Vec<PushRow>, floor: u64) -> (Vec<RowOutcome>, u64) {
+    s.push(user, rows, floor, 0)
+        .expect("push")
+        .stored()
+        .expect("stored")
 }
 
 fn cursors_never_issued_are_ahead(db: &Db) {
     let s = db.open();
     s.add_user("ann", "h").unwrap();
     let ann = user_id(s.as_ref(), "ann");
-    s.push(ann, vec![row(1, Hlc::new(1, 0, "aa"), "{}")], 0)
-        .unwrap();
+    push(s.as_ref(), ann, vec![row(1, Hlc::new(1, 0, "aa"), "{}")], 0);
     // A "restart" with a floor far above: the jump is recorded as a gap.
-    let (_, seq) = s
-        .push(ann, vec![row(2, Hlc::new(2, 0, "aa"), "{}")], 1_000)
-        .unwrap();
+    let (_, seq) = push(
+        s.as_ref(),
+        ann,
+        vec![row(2, Hlc::new(2, 0, "aa"), "{}")],
+        1_000,
+    );
     assert_eq!(seq, 1_000);
     for since in [2, 500, 999, 1_001, u64::MAX] {
         assert!(
@@ -413,17 +427,56 @@ fn cursors_never_issued_are_ahead(db: &Db) {
     ));
 }
 
+fn a_push_knowing_a_number_never_issued_stores_nothing(db: &Db) {
+    let s = db.open();
+    s.add_user("ann", "h").unwrap();
+    let ann = user_id(s.as_ref(), "ann");
+    push(s.as_ref(), ann, vec![row(1, Hlc::new(1, 0, "aa"), "{}")], 0);
+    // A restart with a floor far above records the gap (1, 1000).
+    push(
+        s.as_ref(),
+        ann,
+        vec![row(2, Hlc::new(2, 0, "aa"), "{}")],
+        1_000,
+    );
+    let late = || vec![row(3, Hlc::new(3, 0, "aa"), "{}")];
+    for known in [2, 500, 999, 1_001, u64::MAX] {
+        assert_eq!(
+            s.push(ann, late(), 0, known).unwrap(),
+            Pushed::CursorAhead { known, seq: 1_000 },
+            "known {known}"
+        );
+    }
+    // Nothing of the refused batches was stored or numbered.
+    let p = page(s.as_ref(), ann, 0, ALL);
+    assert_eq!((p.rows.len(), p.cursor), (2, 1_000));
+    // Numbers this database did issue (and none at all) let the batch through.
+    for known in [0, 1, 1_000] {
+        assert!(s.push(ann, late(), 0, known).unwrap().stored().is_some());
+    }
+    assert_eq!(page(s.as_ref(), ann, 0, ALL).cursor, 1_001);
+    // Another instance (another server process) applies the same test.
+    let other = db.open();
+    assert!(matches!(
+        other.push(ann, late(), 0, 1_500).unwrap(),
+        Pushed::CursorAhead { .. }
+    ));
+}
+
 fn accounts_are_isolated_and_removal_cascades(db: &Db) {
     let s = db.open();
     s.add_user("ann", "h").unwrap();
     s.add_user("bob", "h").unwrap();
     let (ann, bob) = (user_id(s.as_ref(), "ann"), user_id(s.as_ref(), "bob"));
     let same = row(1, Hlc::new(1, 0, "aa"), "{\"who\":\"ann\"}");
-    s.push(ann, vec![same.clone()], 0).unwrap();
+    push(s.as_ref(), ann, vec![same.clone()], 0);
     let mut bobs = same.clone();
     bobs.hlc = Hlc::new(2, 0, "bb");
     bobs.data = "{\"who\":\"bob\"}".into();
-    assert_eq!(s.push(bob, vec![bobs], 0).unwrap().0, [RowOutcome::Applied]);
+    assert_eq!(
+        push(s.as_ref(), bob, vec![bobs], 0).0,
+        [RowOutcome::Applied]
+    );
     assert_eq!(
         page(s.as_ref(), ann, 0, ALL).rows[0].data,
         "{\"who\":\"ann\"}"
@@ -482,7 +535,7 @@ fn concurrent_pushes_from_several_instances_are_never_skipped_by_a_puller(db: &D
                         row(w * 10_000 + n, Hlc::new(1_000 + n, 0, "aa"), "{}")
                     })
                     .collect();
-                s.push(ann, rows, 0).expect("push");
+                push(s.as_ref(), ann, rows, 0);
             }
             done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             n

@@ -42,6 +42,7 @@ fn encode_batch(
     max_bytes: usize,
     max_row_bytes: usize,
     epoch: Option<&str>,
+    known: u64,
 ) -> Result<Encoded, SyncError> {
     const HEAD: &[u8] = b"{\"rows\":[";
     let json = |e: serde_json::Error| SyncError::Local(crate::Error::Other(e.to_string()));
@@ -49,6 +50,9 @@ fn encode_batch(
     if let Some(e) = epoch {
         tail.extend_from_slice(b",\"epoch\":");
         tail.extend_from_slice(&serde_json::to_vec(e).map_err(json)?);
+    }
+    if known > 0 {
+        tail.extend_from_slice(format!(",\"known\":{known}").as_bytes());
     }
     tail.push(b'}');
     let mut body = Vec::with_capacity(max_bytes.min(1 << 20));
@@ -107,10 +111,14 @@ impl Round {
         done: &mut u64,
         total: u64,
     ) -> Result<(), SyncError> {
-        let mut epoch = self
+        let pos = self
             .blocking(|g| Ok(g.store().read("sync.position", cursor::load)?))
-            .await?
-            .epoch;
+            .await?;
+        let mut epoch = pos.epoch;
+        // The highest number the server gave this device, sent with each batch: a server
+        // restored between two batches of this round did not issue the first one's, and
+        // says so instead of storing the second (docs/SYNC.md, "Rounds").
+        let mut known = pos.cursor.max(pos.push_seq);
         // Push: the acknowledgement of batch n is written while batch n+1 is read and
         // pushed, so the local database and the server work at the same time.
         let mut position: Option<DirtyPosition> = None;
@@ -131,8 +139,13 @@ impl Round {
                 if rows.is_empty() {
                     return Ok(());
                 }
-                let enc =
-                    encode_batch(rows, limits.batch_bytes, limits.row_bytes, epoch.as_deref())?;
+                let enc = encode_batch(
+                    rows,
+                    limits.batch_bytes,
+                    limits.row_bytes,
+                    epoch.as_deref(),
+                    known,
+                )?;
                 next = Some((
                     cap,
                     enc.last.clone(),
@@ -243,6 +256,7 @@ impl Round {
                 if let Some(previous) = clearing.take() {
                     join(previous).await?;
                 }
+                known = known.max(resp.seq);
                 let g = self.garage.clone();
                 let (resp_epoch, resp_seq) = (resp.epoch, resp.seq);
                 clearing = Some(tokio::task::spawn_blocking(move || {
@@ -321,18 +335,19 @@ mod tests {
     #[test]
     fn batches_are_cut_by_bytes_but_never_empty() {
         let rows: Vec<_> = (0..10).map(|_| row(1000)).collect();
-        let enc = encode_batch(rows.clone(), 3500, MAX_ROW_BYTES, Some("ep")).unwrap();
+        let enc = encode_batch(rows.clone(), 3500, MAX_ROW_BYTES, Some("ep"), 1_234).unwrap();
         assert_eq!(enc.sent.len(), 3);
         assert!(enc.body.len() <= 3500);
         let parsed: glovebox_protocol::sync::PushRequest =
             serde_json::from_slice(&enc.body).unwrap();
         assert_eq!(parsed.rows, enc.sent);
         assert_eq!(parsed.epoch.as_deref(), Some("ep"));
+        assert_eq!(parsed.known, 1_234);
         // At least one row, even when it alone nearly fills the body...
-        let enc = encode_batch(rows.clone(), 1300, MAX_ROW_BYTES, None).unwrap();
+        let enc = encode_batch(rows.clone(), 1300, MAX_ROW_BYTES, None, 0).unwrap();
         assert_eq!((enc.sent.len(), enc.refused.len()), (1, 0));
         // ...and a row that cannot fit alone is refused here, not sent to fail.
-        let enc = encode_batch(rows, 500, MAX_ROW_BYTES, None).unwrap();
+        let enc = encode_batch(rows, 500, MAX_ROW_BYTES, None, 0).unwrap();
         assert!(enc.sent.is_empty());
         assert_eq!(enc.refused[0].1.code, "row_too_large");
     }
@@ -343,7 +358,7 @@ mod tests {
         bad.id = "not-an-id".into();
         let big = row(5000);
         let rows = vec![row(10), bad, big, row(10)];
-        let enc = encode_batch(rows, 1 << 20, 4096, None).unwrap();
+        let enc = encode_batch(rows, 1 << 20, 4096, None, 0).unwrap();
         assert_eq!(enc.sent.len(), 2);
         let codes: Vec<_> = enc.refused.iter().map(|(_, p)| p.code).collect();
         assert_eq!(codes, ["bad_id", "row_too_large"]);
@@ -351,5 +366,7 @@ mod tests {
             serde_json::from_slice(&enc.body).unwrap();
         assert_eq!(parsed.rows.len(), 2);
         assert_eq!(parsed.epoch, None);
+        assert_eq!(parsed.known, 0);
+        assert!(!String::from_utf8_lossy(&enc.body).contains("known"));
     }
 }

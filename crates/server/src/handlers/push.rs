@@ -1,6 +1,6 @@
 //! `POST /v1/push`: one outcome per row. Whole-request refusals are kept for what the
 //! client can fix by splitting or resetting (413 over `max_body_bytes` or
-//! `max_batch_rows`, 409 `epoch_changed`); a row that breaks a rule is `rejected` on its
+//! `max_batch_rows`, 409 `epoch_changed` and `cursor_ahead`); a row that breaks a rule is `rejected` on its
 //! own and the rest of the batch applies.
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use super::{
     authenticate, bad_json, blocking, check_epoch, now_ms, read_body, ApiError, AppResult,
 };
 use crate::stats::Counters;
-use crate::storage::PushRow;
+use crate::storage::{PushRow, Pushed};
 use crate::wire::{parse_row, PushBody};
 use crate::AppState;
 
@@ -37,16 +37,31 @@ pub(super) async fn push(
         accepted,
         at,
         names,
+        known,
     } = if body_len_small(&s, &headers) {
         parse()?
     } else {
         blocking(parse).await?
     };
-    let (outcomes, seq) = s
+    let (outcomes, seq) = match s
         .storage
         .clone()
-        .push_async(who.user_id, accepted, s.seq_floor)
-        .await?;
+        .push_async(who.user_id, accepted, s.seq_floor, known)
+        .await?
+    {
+        Pushed::Stored(outcomes, seq) => (outcomes, seq),
+        Pushed::CursorAhead { known, seq } => {
+            return Err(ApiError::new(
+                ErrorCode::CursorAhead,
+                format!(
+                    "sequence {known}, which this device was given earlier, was never issued \
+                     by this server's database (its sequence for this account is {seq}): it \
+                     was restored from an older copy and forgot rows; nothing of this batch \
+                     was stored; reset the cursor, push every row again, then pull"
+                ),
+            ))
+        }
+    };
     for (((table, id), outcome), i) in names.into_iter().zip(outcomes).zip(at) {
         results[i] = Some(RowResult::new(table, id, outcome));
     }
@@ -89,6 +104,8 @@ struct Parsed {
     accepted: Vec<PushRow>,
     at: Vec<usize>,
     names: Vec<(&'static str, String)>,
+    /// The request's `known`.
+    known: u64,
 }
 
 fn parse_batch(bytes: &[u8], epoch: &str, max: usize) -> AppResult<Parsed> {
@@ -128,5 +145,6 @@ fn parse_batch(bytes: &[u8], epoch: &str, max: usize) -> AppResult<Parsed> {
         accepted,
         at,
         names,
+        known: req.known,
     })
 }

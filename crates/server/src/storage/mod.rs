@@ -206,6 +206,38 @@ pub enum Pull {
     },
 }
 
+/// What a push did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pushed {
+    /// The outcomes in the batch's order and the user's sequence after.
+    Stored(Vec<RowOutcome>, u64),
+    /// The push's `known` is a number this database never issued: nothing was stored.
+    CursorAhead { known: u64, seq: u64 },
+}
+
+impl Pushed {
+    /// The outcomes and sequence of a stored batch; `None` for a refused one.
+    pub fn stored(self) -> Option<(Vec<RowOutcome>, u64)> {
+        match self {
+            Pushed::Stored(outcomes, seq) => Some((outcomes, seq)),
+            Pushed::CursorAhead { .. } => None,
+        }
+    }
+}
+
+/// Whether `n` is a number this database never issued to the account: above its
+/// sequence, or strictly inside a recorded gap (docs/SYNC.md, "Server epoch and
+/// restored servers"). Pulls test `since` with it, pushes `known`.
+pub(crate) fn never_issued(n: u64, seq: u64, in_gap: bool) -> bool {
+    n > seq || in_gap
+}
+
+/// A sequence number as SQL's signed 64-bit integer (numbers are wall-clock microseconds,
+/// far below the limit; a larger one from a peer is clamped, and then never issued).
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 /// What the `*_async` storage calls return.
 pub type StorageFuture<T> = Pin<Box<dyn Future<Output = StorageResult<T>> + Send>>;
 
@@ -255,16 +287,19 @@ pub trait Storage: Send + Sync + 'static {
     /// The live (not revoked) device holding this token hash.
     fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Principal>>;
 
-    /// Applies a batch in one durable transaction. Per row: newer HLC than stored →
-    /// applied, with the next sequence number `max(seq + 1, floor)`; equal → duplicate;
-    /// older → stale. When the first number jumps to `floor`, the skipped range is
-    /// recorded as a gap. Returns the outcomes in order and the user's sequence after.
+    /// Applies a batch in one durable transaction. First, in that transaction: when
+    /// `known` (the highest number the device holds, 0 for none) was never issued by
+    /// this database — the same test as a pull's `since` — nothing is stored and the
+    /// answer is [`Pushed::CursorAhead`]. Per row: newer HLC than stored → applied, with
+    /// the next sequence number `max(seq + 1, floor)`; equal → duplicate; older → stale.
+    /// When the first number jumps to `floor`, the skipped range is recorded as a gap.
     fn push(
         &self,
         user_id: i64,
         rows: Vec<PushRow>,
         floor: u64,
-    ) -> StorageResult<(Vec<RowOutcome>, u64)>;
+        known: u64,
+    ) -> StorageResult<Pushed>;
     /// Rows of this user with sequence > `since`, in sequence order, within `limits`;
     /// or [`Pull::CursorAhead`] when `since` was never issued by this database.
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull>;
@@ -291,8 +326,9 @@ pub trait Storage: Send + Sync + 'static {
         user_id: i64,
         rows: Vec<PushRow>,
         floor: u64,
-    ) -> StorageFuture<(Vec<RowOutcome>, u64)> {
-        Box::pin(off_worker(move || self.push(user_id, rows, floor)))
+        known: u64,
+    ) -> StorageFuture<Pushed> {
+        Box::pin(off_worker(move || self.push(user_id, rows, floor, known)))
     }
 
     /// True when a token check or the start of a pull is cheap enough to run on an async

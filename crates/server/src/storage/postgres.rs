@@ -29,9 +29,9 @@ use tokio_postgres::NoTls;
 
 use super::migrate::{self, MigrationError};
 use super::{
-    new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
-    LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Storage, StorageError,
-    StorageResult, StoredRow, User,
+    never_issued, new_epoch, next_seq, now_ms, to_i64, AccountRecord, Device, DeviceRecord,
+    GapRecord, Inventory, LoginUser, PageLimits, Principal, Pull, PullPage, PushRow, Pushed,
+    Storage, StorageError, StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
 
@@ -75,7 +75,11 @@ const DEVICES: &str = "SELECT d.id, d.user_id, u.name, d.name, d.revoked, d.crea
 const REVOKE_DEVICE: &str = "UPDATE devices SET revoked = TRUE WHERE id = $1";
 const AUTHENTICATE: &str = "SELECT d.user_id, d.id, u.epoch FROM devices d \
      JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1 AND NOT d.revoked";
-const LOCK_USER: &str = "SELECT seq FROM users WHERE id = $1 FOR UPDATE";
+/// The account's sequence, locked for the push, and whether `$2` (the push's `known`)
+/// lies in one of its gaps: one round trip.
+const LOCK_USER: &str = "SELECT u.seq, EXISTS (SELECT 1 FROM seq_gaps g \
+     WHERE g.user_id = u.id AND g.lo < $2 AND g.hi > $2) FROM users u WHERE u.id = $1 \
+     FOR UPDATE OF u";
 const STORED_HLCS: &str = "SELECT r.tbl, r.id, r.hlc FROM rows r \
      JOIN unnest($2::text[], $3::text[]) AS k (tbl, id) ON r.tbl = k.tbl AND r.id = k.id \
      WHERE r.user_id = $1";
@@ -334,10 +338,6 @@ fn plan(
         p.outcomes.push(outcome);
     }
     p
-}
-
-fn to_i64(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 impl Storage for PostgresStorage {
@@ -629,8 +629,11 @@ impl Storage for PostgresStorage {
         user_id: i64,
         rows: Vec<PushRow>,
         floor: u64,
-    ) -> StorageResult<(Vec<RowOutcome>, u64)> {
-        self.run("rows.push", move |pool| push(pool, user_id, rows, floor))
+        known: u64,
+    ) -> StorageResult<Pushed> {
+        self.run("rows.push", move |pool| {
+            push(pool, user_id, rows, floor, known)
+        })
     }
 
     fn pull(&self, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
@@ -656,15 +659,22 @@ async fn push(
     user_id: i64,
     rows: Vec<PushRow>,
     floor: u64,
-) -> StorageResult<(Vec<RowOutcome>, u64)> {
+    known: u64,
+) -> StorageResult<Pushed> {
     let mut c = pool.get().await.map_err(pool_err)?;
     let tx = c.transaction().await.map_err(pg)?;
     let lock = tx.prepare_cached(LOCK_USER).await.map_err(pg)?;
-    let seq = tx
-        .query_opt(&lock, &[&user_id])
+    let (seq, known_in_gap) = tx
+        .query_opt(&lock, &[&user_id, &to_i64(known)])
         .await
         .map_err(pg)?
-        .map_or(0, |r| r.get::<_, i64>(0)) as u64;
+        .map_or((0, false), |r| {
+            (r.get::<_, i64>(0) as u64, r.get::<_, bool>(1))
+        });
+    if never_issued(known, seq, known_in_gap) {
+        // Nothing written; the rollback only ends the lock.
+        return Ok(Pushed::CursorAhead { known, seq });
+    }
     let (tbls, ids): (Vec<&str>, Vec<&str>) =
         rows.iter().map(|r| (r.table.name(), r.id.as_str())).unzip();
     let mut stored = HashMap::new();
@@ -701,7 +711,7 @@ async fn push(
             .map_err(pg)?;
     }
     tx.commit().await.map_err(pg)?;
-    Ok((p.outcomes, p.seq))
+    Ok(Pushed::Stored(p.outcomes, p.seq))
 }
 
 async fn pull(pool: Pool, user_id: i64, since: u64, limits: PageLimits) -> StorageResult<Pull> {
@@ -717,7 +727,7 @@ async fn pull(pool: Pool, user_id: i64, since: u64, limits: PageLimits) -> Stora
         Some(r) => (r.get::<_, i64>(0) as u64, r.get::<_, bool>(1)),
         None => (0, false),
     };
-    if since > seq || in_gap {
+    if never_issued(since, seq, in_gap) {
         return Ok(Pull::CursorAhead { since, seq });
     }
     let limit = limits.rows as i64 + 1;

@@ -20,9 +20,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use super::group_commit::GroupWriter;
 use super::migrate::{self, MigrationError};
 use super::{
-    new_epoch, next_seq, now_ms, AccountRecord, Device, DeviceRecord, GapRecord, Inventory,
-    LoginUser, PageLimits, Principal, Pull, PullPage, PullStep, PushRow, Storage, StorageError,
-    StorageResult, StoredRow, User,
+    never_issued, new_epoch, next_seq, now_ms, to_i64, AccountRecord, Device, DeviceRecord,
+    GapRecord, Inventory, LoginUser, PageLimits, Principal, Pull, PullPage, PullStep, PushRow,
+    Pushed, Storage, StorageError, StorageResult, StoredRow, User,
 };
 use crate::stats::QueryStats;
 
@@ -250,11 +250,10 @@ impl SqliteStorage {
             .optional()?
             .unwrap_or(0);
         let seq = seq as u64;
-        let since_sql = i64::try_from(since).unwrap_or(i64::MAX);
         let in_gap: bool = c
             .prepare_cached(IN_GAP)?
-            .query_row(params![user_id, since_sql], |r| r.get(0))?;
-        if since > seq || in_gap {
+            .query_row(params![user_id, to_i64(since)], |r| r.get(0))?;
+        if never_issued(since, seq, in_gap) {
             return Ok(Err(Pull::CursorAhead { since, seq }));
         }
         Ok(Ok(PullPage {
@@ -685,13 +684,22 @@ impl Storage for SqliteStorage {
         user_id: i64,
         rows: Vec<PushRow>,
         floor: u64,
-    ) -> StorageResult<(Vec<RowOutcome>, u64)> {
+        known: u64,
+    ) -> StorageResult<Pushed> {
         // Formatted before the write: the writer's work is serialised, this is not.
         let hlcs: Vec<String> = rows.iter().map(|r| r.hlc.to_string()).collect();
         self.write("rows.push", move |tx| {
             let mut seq = tx
                 .prepare_cached(USER_SEQ)?
                 .query_row([user_id], |r| r.get::<_, i64>(0))? as u64;
+            if known > 0 {
+                let in_gap: bool = tx
+                    .prepare_cached(IN_GAP)?
+                    .query_row(params![user_id, to_i64(known)], |r| r.get(0))?;
+                if never_issued(known, seq, in_gap) {
+                    return Ok(Pushed::CursorAhead { known, seq });
+                }
+            }
             let mut outcomes = Vec::with_capacity(rows.len());
             let mut get = tx.prepare_cached(ROW_HLC)?;
             let mut upsert = tx.prepare_cached(UPSERT_ROW)?;
@@ -728,7 +736,7 @@ impl Storage for SqliteStorage {
             }
             tx.prepare_cached(SET_USER_SEQ)?
                 .execute(params![user_id, seq as i64])?;
-            Ok((outcomes, seq))
+            Ok(Pushed::Stored(outcomes, seq))
         })
     }
 
