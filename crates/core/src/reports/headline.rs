@@ -11,7 +11,8 @@
 //! stats (a bulk import deferred them, an older build wrote them) is computed from its
 //! records on the spot.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDateTime};
 use rusqlite::Connection;
@@ -189,27 +190,73 @@ pub(crate) fn overview(
     let mut lines = Vec::with_capacity(vehicles.len());
     for v in &vehicles {
         let active = reminders.remove(&v.id).unwrap_or_default();
-        let stored = stats
-            .remove(&v.id)
-            .and_then(|s| headline(v, &s, &active, now));
-        let line = match stored {
-            Some(line) => line,
-            None => {
-                let history = FuelHistory::read(store, conn, v)?;
-                let s = stats_for(conn, v, now, &history)?;
-                headline(v, &s, &active, now).ok_or_else(|| {
-                    Error::Other("fresh vehicle stats do not cover their own window".into())
-                })?
-            }
-        };
-        lines.push(line);
+        lines.push(line(store, conn, v, stats.remove(&v.id), &active, now)?);
     }
-    Ok(GarageOverview {
+    Ok(with_totals(now, lines))
+}
+
+/// `base` with the lines of `vehicles` figured again from `conn`, at `base.as_of` (every
+/// line at one instant, as in a rebuild). Only records of these vehicles changed since
+/// `base` (reports/overview_log.rs): a vehicle's own edits rebuild. `None` when a vehicle
+/// is not where `base` has it (shown but now gone or archived, or live but not shown):
+/// a rebuild decides then.
+pub(crate) fn patch(
+    store: &Store,
+    conn: &Connection,
+    base: &GarageOverview,
+    vehicles: &HashSet<Arc<str>>,
+) -> Result<Option<GarageOverview>> {
+    let now = base.as_of;
+    let mut lines = base.vehicles.clone();
+    for id in vehicles {
+        let v = match store::vehicles::get(conn, id) {
+            Ok(v) => Some(v),
+            Err(Error::NotFound { .. }) => None,
+            Err(Error::Corrupt(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let shown = lines.iter().position(|l| *l.vehicle_id == **id);
+        match (v, shown) {
+            (Some(v), Some(i)) if !v.archived => {
+                let active = store::reminders::list_active(conn, &v)?;
+                let stats = store::stats::get(conn, id)?;
+                lines[i] = line(store, conn, &v, stats, &active, now)?;
+            }
+            // Not shown before and not now (archived, or deleted): nothing to patch.
+            (Some(v), None) if v.archived => {}
+            (None, None) => {}
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(with_totals(now, lines)))
+}
+
+/// One vehicle's line at `now`: from its stored stats when they cover `now`, else from
+/// its records.
+fn line(
+    store: &Store,
+    conn: &Connection,
+    v: &Vehicle,
+    stats: Option<VehicleStats>,
+    active: &[Reminder],
+    now: NaiveDateTime,
+) -> Result<VehicleHeadline> {
+    if let Some(line) = stats.and_then(|s| headline(v, &s, active, now)) {
+        return Ok(line);
+    }
+    let history = FuelHistory::read(store, conn, v)?;
+    let s = stats_for(conn, v, now, &history)?;
+    headline(v, &s, active, now)
+        .ok_or_else(|| Error::Other("fresh vehicle stats do not cover their own window".into()))
+}
+
+fn with_totals(now: NaiveDateTime, lines: Vec<VehicleHeadline>) -> GarageOverview {
+    GarageOverview {
         as_of: now,
         due_reminders: lines.iter().map(|l| l.due_reminders).sum(),
         past_due_reminders: lines.iter().map(|l| l.past_due_reminders).sum(),
         vehicles: lines,
-    })
+    }
 }
 
 /// What a write transaction changed for one vehicle, as far as its stats go.

@@ -10,6 +10,7 @@ pub mod fuel_report;
 pub(crate) mod headline;
 pub mod history;
 pub mod overview;
+mod overview_log;
 
 #[cfg(test)]
 mod proptests;
@@ -30,12 +31,13 @@ pub use history::FuelHistory;
 pub use overview::{GarageOverview, VehicleHeadline};
 
 use crate::error::{Error, Result};
-use crate::events::ChangeEvent;
+use crate::events::{ChangeEvent, RecordKind};
 use crate::garage::Garage;
 use crate::perf::{CacheStats, Health, Tracker};
 use crate::store::{self, Store};
 use crate::time;
 use cache::{Params, Stale, Value};
+use overview_log::{OverviewLog, Plan};
 
 pub struct Reports {
     garage: Arc<Garage>,
@@ -43,6 +45,9 @@ pub struct Reports {
     tracker: Arc<Tracker>,
     /// Stale entries to recompute ahead of the next read (the refresher thread's queue).
     refresh: Sender<Vec<Stale>>,
+    /// The last overview built and the changes since, so a refresh patches the lines
+    /// that changed instead of rebuilding a thousand.
+    overview_log: OverviewLog,
 }
 
 impl std::fmt::Debug for Reports {
@@ -143,12 +148,17 @@ impl Reports {
                 cache: Arc::new(ReportCache::new(config)),
                 tracker,
                 refresh: tx,
+                overview_log: OverviewLog::default(),
             }
         });
         reports
     }
 
     fn on_change(&self, event: &ChangeEvent) {
+        // Noted before the cache's generations move, so a build for the new key sees it.
+        let records_only = event.kind != RecordKind::Vehicle;
+        self.overview_log
+            .note(records_only.then_some(event.vehicle_id.as_str()));
         let stale = self.cache.invalidate_vehicle(&event.vehicle_id);
         if stale.is_empty() && !self.garage.stats_deferred() {
             return;
@@ -244,7 +254,7 @@ impl Reports {
     /// per-vehicle stats (see `headline`).
     pub fn garage_overview(&self) -> Result<Arc<GarageOverview>> {
         let v = self.cache.get_or_compute(None, Params::Overview, || {
-            Ok(Value::Overview(Arc::new(self.compute_garage_overview()?)))
+            Ok(Value::Overview(self.build_garage_overview()?))
         })?;
         match v {
             Value::Overview(o) => Ok(o),
@@ -295,6 +305,31 @@ impl Reports {
         })
     }
 
+    /// What [`Reports::garage_overview`] caches: the last overview built with the lines of
+    /// the vehicles whose records changed since figured again, or a rebuild (the first
+    /// time, after a vehicle itself changed, a sync, many changes, or a minute).
+    fn build_garage_overview(&self) -> Result<Arc<GarageOverview>> {
+        let plan = self.overview_log.plan(self.garage.now());
+        let upto = plan.upto();
+        let patched = match plan {
+            Plan::Patch { base, vehicles, .. } => {
+                let store = self.garage.store();
+                self.tracker.time("report.garage_overview_patch", || {
+                    snapshot(store, "report.overview_patch", |conn| {
+                        headline::patch(store, conn, &base, &vehicles)
+                    })
+                })?
+            }
+            Plan::Rebuild { .. } => None,
+        };
+        let overview = Arc::new(match patched {
+            Some(o) => o,
+            None => self.compute_garage_overview()?,
+        });
+        self.overview_log.built(upto, overview.clone());
+        Ok(overview)
+    }
+
     /// The overview computed afresh, set-based (what [`Reports::garage_overview`] caches).
     pub fn compute_garage_overview(&self) -> Result<GarageOverview> {
         let store = self.garage.store();
@@ -321,6 +356,9 @@ impl Reports {
     /// For the sync engine, after it applied remote rows: the named vehicles' reports and
     /// the overview (or everything, with `None`) are recomputed on next use.
     pub fn invalidate_after_sync(&self, vehicles: Option<&[String]>) {
+        // Which rows changed is not known here (a vehicle's own row among them?): the
+        // overview is rebuilt.
+        self.overview_log.note(None);
         self.cache.invalidate_after_sync(vehicles);
     }
 

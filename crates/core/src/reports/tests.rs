@@ -547,3 +547,52 @@ fn warming_fills_the_overview_and_dashboards_in_the_background() {
         assert!(names.contains(&n), "{names:?}");
     }
 }
+
+/// How often `name` was timed by the reports' tracker.
+fn timed(r: &Reports, name: &str) -> u64 {
+    r.tracker()
+        .queries()
+        .iter()
+        .find(|q| q.name == name)
+        .map_or(0, |q| q.count)
+}
+
+#[test]
+fn a_record_change_patches_its_line_of_the_overview_and_a_vehicle_change_rebuilds() {
+    let (_dir, r) = open();
+    let g = r.garage().clone();
+    let ids: Vec<String> = ["Alpha", "Bravo", "Charlie"]
+        .iter()
+        .map(|n| g.create_vehicle(&VehicleInput::new(*n)).unwrap().id)
+        .collect();
+    g.add_fuel(
+        &fill(&ids[1], day(2026, 6, 1), 10_000.0, 40.0, 7_000, true),
+        WriteOptions::default(),
+    )
+    .unwrap();
+    r.garage_overview().unwrap();
+    let rebuilds = timed(&r, "report.garage_overview");
+    assert!(rebuilds >= 1);
+
+    // Records of one vehicle: its line is figured again, the others are kept.
+    g.add_fuel(
+        &fill(&ids[1], day(2026, 6, 10), 10_500.0, 35.0, 6_500, true),
+        WriteOptions::default(),
+    )
+    .unwrap();
+    let o = r.garage_overview().unwrap();
+    assert_eq!(*o, r.compute_garage_overview().unwrap());
+    assert_eq!(o.vehicles[1].odometer.unwrap().value, 10_500.0);
+    assert!(timed(&r, "report.garage_overview_patch") >= 1);
+    // compute_garage_overview above is the one rebuild since.
+    assert_eq!(timed(&r, "report.garage_overview"), rebuilds + 1);
+
+    // A rename moves the line: that is a rebuild, and the order follows the name.
+    let mut input = VehicleInput::new("Aardvark");
+    input.currency = g.vehicle(&ids[2]).unwrap().currency;
+    g.update_vehicle(&ids[2], &input).unwrap();
+    let o = r.garage_overview().unwrap();
+    assert_eq!(o.vehicles[0].name, "Aardvark");
+    assert_eq!(*o, r.compute_garage_overview().unwrap());
+    assert_eq!(timed(&r, "report.garage_overview"), rebuilds + 3);
+}
