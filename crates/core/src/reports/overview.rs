@@ -1,6 +1,7 @@
-//! The garage overview: one line per (non-archived) vehicle. Built from the vehicles'
-//! dashboards, so once those are cached an overview rebuild after one vehicle changed costs
-//! one dashboard computation, not a thousand.
+//! The garage overview: one line per (non-archived) vehicle. This file holds its types and
+//! the reference build from every vehicle's dashboard (`compute`); what the app shows is
+//! built set-based from stored per-vehicle stats (headline.rs), and after a write only the
+//! written vehicle's line is figured again (overview_log.rs). Tests hold all three equal.
 
 use std::sync::Arc;
 
